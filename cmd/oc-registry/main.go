@@ -1,0 +1,27 @@
+// Command oc-registry administers the OpenShift integrated image registry.
+// Installed as kubectl-image_registry it is also "oc image-registry" and
+// "kubectl image-registry".
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/commands"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	root := commands.NewRootCmd(streams, commands.DisplayName(os.Args[0], commands.ParentName()))
+	err := root.ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		clierr.Print(os.Stderr, err)
+	}
+	os.Exit(clierr.Code(err))
+}

@@ -1,0 +1,128 @@
+// Package commands holds the cobra commands. Each file is one command: an
+// Options struct, NewCmdX, and Complete/Validate/Run. Logic lives in the
+// cobra-free packages beside this one.
+package commands
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
+)
+
+// PluginBinary is the file name kubectl and oc discover as "image-registry".
+const PluginBinary = "kubectl-image_registry"
+
+// DisplayName is the command name to show in help and usage. When started as
+// the plugin binary the name is "<parent> image-registry", where the parent
+// is kubectl or oc if that is what ran us, and oc otherwise.
+func DisplayName(argv0, parent string) string {
+	base := strings.TrimSuffix(filepath.Base(argv0), ".exe")
+	if base != PluginBinary {
+		return "oc-registry"
+	}
+	switch strings.TrimSuffix(filepath.Base(parent), ".exe") {
+	case "kubectl":
+		return "kubectl image-registry"
+	default:
+		return "oc image-registry"
+	}
+}
+
+// ParentName returns the name of the process that started this one, or "".
+func ParentName() string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", os.Getppid()))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// NewRootCmd builds the command tree. name is the display name.
+func NewRootCmd(streams genericiooptions.IOStreams, name string) *cobra.Command {
+	kf := &kube.Flags{}
+	root := &cobra.Command{
+		Use:   "oc-registry",
+		Short: "Administer the OpenShift integrated image registry",
+		Long: `oc-registry administers the OpenShift integrated image registry: who may pull
+and push, logging in with your cluster token, pushing images into projects,
+and the registry's status, logs and metrics.`,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: name},
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          unknownCommand,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return cmd.Help()
+		},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &clierr.Error{Err: err, Code: clierr.CodeUsage,
+			Hint: fmt.Sprintf("see '%s --help'", c.CommandPath())}
+	})
+
+	kf.AddFlags(root.PersistentFlags())
+	addKlogFlags(root.PersistentFlags())
+
+	root.AddCommand(
+		NewCmdVersion(streams),
+	)
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	return root
+}
+
+// unknownCommand rejects arguments to the root command as a usage error, with
+// cobra's suggestions.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", s[0])
+	}
+	return &clierr.Error{Err: fmt.Errorf("%s", msg), Code: clierr.CodeUsage,
+		Hint: fmt.Sprintf("see '%s --help' for the list of commands", cmd.CommandPath())}
+}
+
+// wrapArgs makes argument-count errors usage errors, with a pointer to help.
+func wrapArgs(c *cobra.Command) {
+	if c.Args != nil {
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return &clierr.Error{Err: err, Code: clierr.CodeUsage,
+					Hint: fmt.Sprintf("see '%s --help'", cmd.CommandPath())}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
+}
+
+// addKlogFlags exposes klog's -v and nothing else: the other klog flags are
+// for servers.
+func addKlogFlags(fs *pflag.FlagSet) {
+	gfs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(gfs)
+	v := pflag.PFlagFromGoFlag(gfs.Lookup("v"))
+	v.Usage = "Log level for client-side logging (6 shows requests, 8 bodies)."
+	fs.AddFlag(v)
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/distribution/distribution/v3/registry/auth"
+	"github.com/sirupsen/logrus"
+	authnv1 "k8s.io/api/authentication/v1"
+	authzv1 "k8s.io/api/authorization/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+var imageStreamsGVR = schema.GroupVersionResource{Group: "image.openshift.io", Version: "v1", Resource: "imagestreams"}
+
+type identity struct {
+	name, uid string
+	groups    []string
+	extra     map[string]authzv1.ExtraValue
+}
+
+// kubeChecker asks the API server who a token belongs to and what that user
+// may do, as the OpenShift registry does for every request.
+type kubeChecker struct {
+	rest *rest.Config
+	kube kubernetes.Interface
+	dyn  dynamic.Interface
+}
+
+func newKubeChecker(cfg *rest.Config) (*kubeChecker, error) {
+	kc, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dc, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &kubeChecker{rest: cfg, kube: kc, dyn: dc}, nil
+}
+
+var errNoToken = errors.New("authentication required")
+
+func (k *kubeChecker) authenticate(ctx context.Context, token string) (*identity, error) {
+	tr, err := k.kube.AuthenticationV1().TokenReviews().Create(ctx,
+		&authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token}}, metav1.CreateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("token review: %w", err)
+	}
+	if !tr.Status.Authenticated {
+		return nil, errors.New("invalid or expired token")
+	}
+	u := tr.Status.User
+	id := &identity{name: u.Username, uid: u.UID, groups: u.Groups, extra: map[string]authzv1.ExtraValue{}}
+	for key, v := range u.Extra {
+		id.extra[key] = authzv1.ExtraValue(v)
+	}
+	return id, nil
+}
+
+func (k *kubeChecker) allowed(ctx context.Context, id *identity, attrs authzv1.ResourceAttributes) (bool, error) {
+	sar := &authzv1.SubjectAccessReview{Spec: authzv1.SubjectAccessReviewSpec{
+		ResourceAttributes: &attrs,
+		User:               id.name,
+		UID:                id.uid,
+		Groups:             id.groups,
+		Extra:              id.extra,
+	}}
+	res, err := k.kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+	if err != nil {
+		return false, fmt.Errorf("subject access review: %w", err)
+	}
+	return res.Status.Allowed, nil
+}
+
+func (k *kubeChecker) streamExists(ctx context.Context, ns, name string) (bool, error) {
+	_, err := k.dyn.Resource(imageStreamsGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// bearerOrBasic returns the token from "Bearer T" or from the password of
+// Basic credentials; the Basic user name is ignored.
+func bearerOrBasic(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok && t != "" {
+		return t, true
+	}
+	if _, pass, ok := r.BasicAuth(); ok && pass != "" {
+		return pass, true
+	}
+	return "", false
+}
+
+// challenge is a 401 that points the client at the token realm.
+type challenge struct {
+	realm string
+	err   error
+}
+
+func (c *challenge) Error() string { return c.err.Error() }
+
+func (c *challenge) SetHeaders(_ *http.Request, w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", c.realm))
+}
+
+func realmFor(r *http.Request) string {
+	scheme := "https"
+	if r.TLS == nil {
+		scheme = "http"
+	}
+	return fmt.Sprintf("%s://%s/openshift/token", scheme, r.Host)
+}
+
+type accessController struct{ kube *kubeChecker }
+
+var _ auth.AccessController = (*accessController)(nil)
+
+func (a *accessController) Authorized(r *http.Request, access ...auth.Access) (*auth.Grant, error) {
+	ctx := r.Context()
+	deny := func(err error) (*auth.Grant, error) { return nil, &challenge{realm: realmFor(r), err: err} }
+	token, ok := bearerOrBasic(r)
+	if !ok {
+		return deny(errNoToken)
+	}
+	id, err := a.kube.authenticate(ctx, token)
+	if err != nil {
+		return deny(err)
+	}
+	reqID, _ := ctx.Value("http.request.id").(string)
+	if reqID != "" {
+		users.Store(reqID, id)
+	}
+	if info, ok := ctx.Value(holderKey{}).(*requestInfo); ok {
+		info.reqID, info.user = reqID, id
+	}
+	log := logrus.WithFields(logrus.Fields{"http.request.id": reqID})
+	var granted []auth.Resource
+	for _, acc := range access {
+		if err := a.check(ctx, id, acc); err != nil {
+			log.WithField("vars.name", acc.Name).Errorf("OpenShift access denied: %v", err)
+			return deny(err)
+		}
+		granted = append(granted, acc.Resource)
+	}
+	return &auth.Grant{User: auth.UserInfo{Name: id.name}, Resources: granted}, nil
+}
+
+func (a *accessController) check(ctx context.Context, id *identity, acc auth.Access) error {
+	switch acc.Type {
+	case "registry":
+		if acc.Name != "catalog" {
+			return fmt.Errorf("unknown registry resource %q", acc.Name)
+		}
+		return a.require(ctx, id, authzv1.ResourceAttributes{Verb: "list", Group: "image.openshift.io", Resource: "imagestreams"})
+	case "repository":
+	default:
+		return fmt.Errorf("unknown resource type %q", acc.Type)
+	}
+	ns, name, ok := splitRepo(acc.Name)
+	if !ok {
+		return fmt.Errorf("invalid repository name %q: it must be <project>/<name>", acc.Name)
+	}
+	layers := authzv1.ResourceAttributes{Namespace: ns, Name: name, Group: "image.openshift.io", Resource: "imagestreams", Subresource: "layers"}
+	switch acc.Action {
+	case "pull":
+		layers.Verb = "get"
+		return a.require(ctx, id, layers)
+	case "push":
+		layers.Verb = "update"
+		if err := a.require(ctx, id, layers); err != nil {
+			return err
+		}
+		exists, err := a.kube.streamExists(ctx, ns, name)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return a.require(ctx, id, authzv1.ResourceAttributes{Namespace: ns, Verb: "create", Group: "image.openshift.io", Resource: "imagestreams"})
+		}
+		return nil
+	case "delete":
+		layers.Verb = "delete"
+		return a.require(ctx, id, layers)
+	}
+	return fmt.Errorf("unknown action %q", acc.Action)
+}
+
+func (a *accessController) require(ctx context.Context, id *identity, attrs authzv1.ResourceAttributes) error {
+	ok, err := a.kube.allowed(ctx, id, attrs)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		what := attrs.Resource
+		if attrs.Subresource != "" {
+			what += "/" + attrs.Subresource
+		}
+		return fmt.Errorf("user %q cannot %s %s.%s in namespace %q", id.name, attrs.Verb, what, attrs.Group, attrs.Namespace)
+	}
+	return nil
+}
+
+func splitRepo(repo string) (ns, name string, ok bool) {
+	parts := strings.Split(repo, "/")
+	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+// tokenHandler is the /openshift/token realm: Basic credentials in, the
+// password (a token the API server accepts) back as the bearer token.
+func tokenHandler(k *kubeChecker) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pass, ok := r.BasicAuth()
+		if !ok || pass == "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="openshift"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+			return
+		}
+		if _, err := k.authenticate(r.Context(), pass); err != nil {
+			w.Header().Set("WWW-Authenticate", `Basic realm="openshift"`)
+			http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"invalid token"}]}`, http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]string{"token": pass, "access_token": pass})
+	})
+}
+
