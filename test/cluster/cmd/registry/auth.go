@@ -239,4 +239,3 @@ func tokenHandler(k *kubeChecker) http.Handler {
 		json.NewEncoder(w).Encode(map[string]string{"token": pass, "access_token": pass})
 	})
 }
-

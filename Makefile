@@ -1,0 +1,59 @@
+# oc-registry. `make demo` and `make test` are the two set-up commands.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+VPKG    := github.com/oc-registry/oc-registry/pkg/version
+LDFLAGS := -s -w -X $(VPKG).Version=$(VERSION) -X $(VPKG).Commit=$(COMMIT) -X $(VPKG).Date=$(DATE)
+TAGS    := containers_image_openpgp,exclude_graphdriver_btrfs,exclude_graphdriver_devicemapper
+PREFIX  ?= $(HOME)/.local
+BINDIR  ?= $(PREFIX)/bin
+export CGO_ENABLED := 0
+
+.PHONY: build install test unit e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench
+
+build:
+	$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/oc-registry ./cmd/oc-registry
+	ln -f bin/oc-registry bin/kubectl-image_registry
+
+install: build
+	install -d $(BINDIR)
+	install -m 0755 bin/oc-registry $(BINDIR)/oc-registry
+	ln -f $(BINDIR)/oc-registry $(BINDIR)/kubectl-image_registry
+
+# Everything CI runs: lint, generated docs up to date, unit tests, fuzz seeds,
+# end-to-end tests on the local cluster (started and stopped by the suite).
+test: lint docs-check unit e2e
+
+unit:
+	$(GO) test -tags $(TAGS) -count=1 ./...
+
+e2e:
+	$(GO) test -tags e2e,$(TAGS) -count=1 -timeout 40m ./test/e2e/...
+
+lint:
+	@out="$$(gofmt -l cmd pkg test hack 2>/dev/null)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) vet -tags e2e,$(TAGS) ./test/e2e/...
+	cd test/cluster && $(GO) vet ./...
+
+docs:
+	$(GO) run -tags $(TAGS) ./hack/docgen docs/reference
+
+docs-check:
+	@tmp=$$(mktemp -d); $(GO) run -tags $(TAGS) ./hack/docgen $$tmp && diff -r docs/reference $$tmp >/dev/null || { echo "docs/reference is stale: run 'make docs'"; rm -rf $$tmp; exit 1; }; rm -rf $$tmp
+
+cluster-up:
+	cd test/cluster && $(GO) run . up
+
+cluster-down:
+	cd test/cluster && $(GO) run . down
+
+cluster-env:
+	@cd test/cluster && $(GO) run . env
+
+demo: build cluster-up
+	./hack/demo.sh
+
+bench: build
+	./bench/startup.sh
