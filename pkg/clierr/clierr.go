@@ -108,6 +108,9 @@ func Print(w io.Writer, err error) {
 	if err == nil {
 		return
 	}
+	if errors.Is(err, Silent) {
+		return
+	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(w, "error: interrupted")
 		return
@@ -117,3 +120,7 @@ func Print(w io.Writer, err error) {
 		fmt.Fprintf(w, "hint: %s\n", h)
 	}
 }
+
+// Silent is an error that sets the exit code and prints nothing: the
+// command has already said what it had to (can-i answering "no").
+var Silent = errors.New("")

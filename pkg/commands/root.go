@@ -74,9 +74,28 @@ and the registry's status, logs and metrics.`,
 	kf.AddFlags(root.PersistentFlags())
 	addKlogFlags(root.PersistentFlags())
 
-	root.AddCommand(
-		NewCmdVersion(streams),
+	root.AddGroup(
+		&cobra.Group{ID: "access", Title: "Access to the registry:"},
+		&cobra.Group{ID: "other", Title: "Other commands:"},
 	)
+	access := []*cobra.Command{
+		NewCmdGrant(kf, streams),
+		NewCmdRevoke(kf, streams),
+		NewCmdWhoCan(kf, streams),
+		NewCmdCanI(kf, streams),
+	}
+	for _, r := range []string{"viewer", "editor", "builder", "metrics"} {
+		access = append(access, NewCmdGrantAlias(kf, streams, r))
+	}
+	for _, c := range access {
+		c.GroupID = "access"
+		root.AddCommand(c)
+	}
+	v := NewCmdVersion(streams)
+	v.GroupID = "other"
+	root.AddCommand(v)
+	root.SetHelpCommandGroupID("other")
+	root.SetCompletionCommandGroupID("other")
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
@@ -56,14 +57,8 @@ func (f *Flags) ClientConfig() clientcmd.ClientConfig {
 // RESTConfig returns a REST config, with errors that say which file or
 // setting is wrong and what to do.
 func (f *Flags) RESTConfig() (*rest.Config, error) {
-	if f.Kubeconfig != "" {
-		if _, err := os.Stat(f.Kubeconfig); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, clierr.WithHint(fmt.Errorf("kubeconfig %q: file not found", f.Kubeconfig),
-					"check the --kubeconfig path, or log in with 'oc login' to create one")
-			}
-			return nil, fmt.Errorf("kubeconfig %q: %w", f.Kubeconfig, err)
-		}
+	if err := f.checkFile(); err != nil {
+		return nil, err
 	}
 	cfg, err := f.ClientConfig().ClientConfig()
 	if err != nil {
@@ -75,6 +70,9 @@ func (f *Flags) RESTConfig() (*rest.Config, error) {
 
 // RawConfig returns the merged kubeconfig before overrides.
 func (f *Flags) RawConfig() (clientcmdapi.Config, error) {
+	if err := f.checkFile(); err != nil {
+		return clientcmdapi.Config{}, err
+	}
 	cfg, err := f.ClientConfig().RawConfig()
 	if err != nil {
 		return cfg, explainConfigError(err)
@@ -85,11 +83,38 @@ func (f *Flags) RawConfig() (clientcmdapi.Config, error) {
 // Namespace returns the namespace from -n or the current context, and
 // whether it was set explicitly.
 func (f *Flags) Namespace() (string, bool, error) {
+	if err := f.checkFile(); err != nil {
+		return "", false, err
+	}
 	ns, explicit, err := f.ClientConfig().Namespace()
 	if err != nil {
 		return "", false, explainConfigError(err)
 	}
 	return ns, explicit, nil
+}
+
+// checkFile names the kubeconfig file when --kubeconfig or $KUBECONFIG
+// points at nothing, instead of client-go's bare stat error.
+func (f *Flags) checkFile() error {
+	paths := []string{f.Kubeconfig}
+	if f.Kubeconfig == "" {
+		paths = filepath.SplitList(os.Getenv(clientcmd.RecommendedConfigPathEnvVar))
+		if len(paths) != 1 {
+			return nil // several files: client-go skips missing ones
+		}
+	}
+	p := paths[0]
+	if p == "" {
+		return nil
+	}
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return clierr.WithHint(fmt.Errorf("kubeconfig %q: file not found", p),
+				"check --kubeconfig or $KUBECONFIG, or log in with 'oc login' to create one")
+		}
+		return fmt.Errorf("kubeconfig %q: %w", p, err)
+	}
+	return nil
 }
 
 func explainConfigError(err error) error {

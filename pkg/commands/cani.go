@@ -1,0 +1,148 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/oc-registry/oc-registry/pkg/rbac"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// CanIOptions answers whether the current user (or --as) may pull, push or
+// read metrics.
+type CanIOptions struct {
+	Output string
+	Quiet  bool
+
+	kf         *kube.Flags
+	permission rbac.Permission
+	stream     string
+	namespace  string
+	clients    *kube.Clients
+	client     *rbac.Client
+	genericiooptions.IOStreams
+}
+
+// CanIResult is the stable shape of `can-i -o json`.
+type CanIResult struct {
+	Permission rbac.Permission `json:"permission"`
+	Namespace  string          `json:"namespace,omitempty"`
+	Stream     string          `json:"stream,omitempty"`
+	Allowed    bool            `json:"allowed"`
+	Reason     string          `json:"reason,omitempty"`
+}
+
+// NewCmdCanI builds `can-i pull|push|metrics [STREAM]`.
+func NewCmdCanI(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &CanIOptions{kf: kf, IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "can-i pull|push|metrics [STREAM] [-n PROJECT]",
+		Short: "Check a registry permission; exit 0 for yes, 5 for no",
+		Long: `Ask the API server whether you may pull from, push to, or read the metrics of
+the registry. Exit code 0 means yes and 5 means no, for CI gates.
+
+With STREAM, push also checks that you may create the image stream when it
+does not exist yet (the registry creates it as you on the first push).
+Use --as USER (and --as-group) to ask for someone else.`,
+		Example: `  oc-registry can-i push -n team-a
+  oc-registry can-i push app -n team-a --as system:serviceaccount:ci:pipeline
+  oc-registry can-i metrics -q || echo "no metrics for me"`,
+		ValidArgs: []string{"pull", "push", "metrics"},
+		Args:      cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print nothing; answer with the exit code only.")
+	return cmd
+}
+
+// Complete parses arguments and builds clients.
+func (o *CanIOptions) Complete(args []string) error {
+	p, err := rbac.ParsePermission(args[0])
+	if err != nil {
+		return clierr.WithCode(clierr.CodeUsage, err)
+	}
+	o.permission = p
+	if len(args) == 2 {
+		o.stream = args[1]
+	}
+	if o.namespace, _, err = o.kf.Namespace(); err != nil {
+		return err
+	}
+	if o.clients, err = o.kf.Clients(); err != nil {
+		return err
+	}
+	o.client = &rbac.Client{RBAC: o.clients.RBAC, Authz: o.clients.Authz, Core: o.clients.Core}
+	return nil
+}
+
+// Validate checks the flags.
+func (o *CanIOptions) Validate() error {
+	if o.stream != "" && o.permission == rbac.Metrics {
+		return clierr.Usagef("metrics takes no STREAM")
+	}
+	return usageIfErr(output.Validate(o.Output))
+}
+
+// Run asks and answers.
+func (o *CanIOptions) Run(ctx context.Context) error {
+	ns := o.namespace
+	if o.permission == rbac.Metrics {
+		ns = ""
+	}
+	res := CanIResult{Permission: o.permission, Namespace: ns, Stream: o.stream}
+	allowed, reason, err := o.client.SelfAccess(ctx, rbac.Attributes(o.permission, ns, o.stream))
+	if err != nil {
+		return fmt.Errorf("asking the API server: %w", err)
+	}
+	res.Allowed, res.Reason = allowed, reason
+	if allowed && o.permission == rbac.Push && o.stream != "" {
+		exists, err := o.clients.ImageStreamExists(ctx, ns, o.stream)
+		if err != nil {
+			return fmt.Errorf("looking up image stream %s/%s: %w", ns, o.stream, err)
+		}
+		if !exists {
+			ok, _, err := o.client.SelfAccess(ctx, rbac.CreateStreamAttributes(ns))
+			if err != nil {
+				return fmt.Errorf("asking the API server: %w", err)
+			}
+			if !ok {
+				res.Allowed = false
+				res.Reason = fmt.Sprintf("image stream %s/%s does not exist and you may not create image streams (pusher cannot; builder and editor can)", ns, o.stream)
+			}
+		}
+	}
+	if !o.Quiet {
+		err = output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+			answer := "no"
+			if res.Allowed {
+				answer = "yes"
+			}
+			if res.Reason != "" && !res.Allowed {
+				answer += " - " + res.Reason
+			}
+			_, err := fmt.Fprintln(w, answer)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if !res.Allowed {
+		return &clierr.Error{Err: clierr.Silent, Code: clierr.CodeNo}
+	}
+	return nil
+}

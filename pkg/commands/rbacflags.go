@@ -1,0 +1,153 @@
+package commands
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/oc-registry/oc-registry/pkg/rbac"
+	"github.com/spf13/cobra"
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+// roleArgs holds what grant and revoke share: the role, the subjects, the
+// project and --dry-run.
+type roleArgs struct {
+	RoleName        string
+	Names           []string
+	Groups          []string
+	ServiceAccounts []string
+	DryRunFlag      string
+	Output          string
+
+	kf        *kube.Flags
+	role      rbac.Role
+	metrics   bool
+	namespace string
+	explicit  bool
+	subjects  []rbacv1.Subject
+	warnings  []string
+	dryRun    rbac.DryRun
+	clients   *kube.Clients
+	client    *rbac.Client
+}
+
+func (a *roleArgs) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&a.Groups, "group", nil, "Group to act on (repeatable).")
+	cmd.Flags().StringArrayVar(&a.ServiceAccounts, "serviceaccount", nil, "Service account NAMESPACE:NAME to act on, in any namespace (repeatable).")
+	cmd.Flags().StringVar(&a.DryRunFlag, "dry-run", "none", `"client" prints what would change without sending it; "server" sends it with dryRun=All.`)
+	cmd.Flags().StringVarP(&a.Output, "output", "o", "", "Output format: json or yaml (prints the binding).")
+	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
+}
+
+// complete reads the role (unless preset by an alias) and subjects from
+// args and builds the clients.
+func (a *roleArgs) complete(args []string) error {
+	if a.RoleName == "" {
+		if len(args) == 0 {
+			return clierr.Usagef("missing ROLE: one of %s, metrics", strings.Join(rbac.RoleNames(), ", "))
+		}
+		a.RoleName, args = args[0], args[1:]
+	}
+	a.Names = args
+	ns, explicit, err := a.kf.Namespace()
+	if err != nil {
+		return err
+	}
+	a.namespace, a.explicit = ns, explicit
+	if a.clients, err = a.kf.Clients(); err != nil {
+		return err
+	}
+	a.client = &rbac.Client{RBAC: a.clients.RBAC, Authz: a.clients.Authz, Core: a.clients.Core, Streams: a.clients.CountImageStreams}
+	return nil
+}
+
+// validate checks every input before anything is sent, so that one bad
+// subject leaves nothing half-applied.
+func (a *roleArgs) validate() error {
+	if a.RoleName == "metrics" {
+		a.metrics = true
+	} else {
+		r, err := rbac.LookupRole(a.RoleName)
+		if err != nil {
+			return clierr.WithCode(clierr.CodeUsage, err)
+		}
+		a.role = r
+	}
+	subs, warns, err := rbac.ParseSubjects(a.Names, a.Groups, a.ServiceAccounts)
+	if err != nil {
+		return clierr.WithCode(clierr.CodeUsage, err)
+	}
+	a.subjects, a.warnings = subs, warns
+	switch d := rbac.DryRun(a.DryRunFlag); d {
+	case rbac.DryRunNone, rbac.DryRunClient, rbac.DryRunServer:
+		a.dryRun = d
+	default:
+		return clierr.Usagef(`invalid --dry-run %q: use "client", "server" or "none"`, a.DryRunFlag)
+	}
+	if err := usageIfErr(output.Validate(a.Output)); err != nil {
+		return err
+	}
+	if !a.metrics && a.namespace == "" {
+		return clierr.Usagef("no project: pass -n PROJECT")
+	}
+	return nil
+}
+
+func (a *roleArgs) warn(w io.Writer) {
+	for _, m := range a.warnings {
+		fmt.Fprintln(w, "warning:", m)
+	}
+	if !a.metrics && !a.explicit {
+		fmt.Fprintf(w, "using project %q from your kubeconfig (pass -n to choose)\n", a.namespace)
+	}
+}
+
+func (a *roleArgs) dryNote() string {
+	switch a.dryRun {
+	case rbac.DryRunClient:
+		return " (dry run)"
+	case rbac.DryRunServer:
+		return " (server dry run)"
+	}
+	return ""
+}
+
+// strongest is the permission a role is best described by.
+func strongest(perms []rbac.Permission) rbac.Permission {
+	for _, p := range perms {
+		if p == rbac.Push {
+			return p
+		}
+	}
+	return perms[0]
+}
+
+func verbPhrase(p rbac.Permission, namespace string) string {
+	switch p {
+	case rbac.Push:
+		return "push to project " + namespace
+	case rbac.Pull:
+		return "pull from project " + namespace
+	}
+	return "read registry metrics"
+}
+
+// explainWriteError adds the hint for the usual reasons a binding write fails.
+func explainWriteError(err error, what, namespace string) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "attempting to grant RBAC permissions not currently held"):
+		return clierr.WithHint(err, "you can only grant a role whose permissions you hold yourself, or with the 'bind' verb on it: ask a cluster admin")
+	case clierr.Code(err) == clierr.CodeForbidden:
+		where := "cluster-wide"
+		if namespace != "" {
+			where = "in project " + namespace
+		}
+		return clierr.WithHint(err, "you need permission to create and update %s %s: ask a project admin or cluster admin", what, where)
+	}
+	return err
+}

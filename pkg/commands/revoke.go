@@ -1,0 +1,158 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/oc-registry/oc-registry/pkg/rbac"
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// RevokeOptions removes subjects from registry role bindings.
+type RevokeOptions struct {
+	roleArgs
+	AllBindings bool
+	genericiooptions.IOStreams
+}
+
+// NewCmdRevoke builds `revoke ROLE SUBJECT...`.
+func NewCmdRevoke(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &RevokeOptions{IOStreams: streams}
+	o.kf = kf
+	cmd := &cobra.Command{
+		Use:   "revoke ROLE [SUBJECT...] [-n PROJECT]",
+		Short: "Take a registry role away from users, groups or service accounts",
+		Long: `Remove subjects from the role's binding in a project (or from the metrics
+binding). A binding left with no subjects is deleted.
+
+Only bindings oc-registry created are changed. Bindings made by hand or by
+'oc policy' that give the same role are listed and left alone, unless
+--all-bindings is given; then each one changed is named.`,
+		Example: `  oc-registry revoke editor alice -n team-a
+  oc-registry revoke builder --serviceaccount ci:pipeline -n team-a
+  oc-registry revoke metrics prom-scraper
+
+  # Also remove alice from registry-editor bindings made with 'oc policy'
+  oc-registry revoke editor alice -n team-a --all-bindings`,
+		ValidArgsFunction: completeRoles,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.AllBindings, "all-bindings", false, "Also change role bindings oc-registry did not create.")
+	return cmd
+}
+
+// Complete reads arguments and builds clients.
+func (o *RevokeOptions) Complete(args []string) error { return o.complete(args) }
+
+// Validate checks all input.
+func (o *RevokeOptions) Validate() error { return o.validate() }
+
+// Run removes the subjects and reports what still grants the permission.
+func (o *RevokeOptions) Run(ctx context.Context) error {
+	o.warn(o.ErrOut)
+	var res *rbac.RevokeResult
+	if o.metrics {
+		ch, err := o.client.RevokeMetrics(ctx, o.subjects, o.dryRun)
+		if err != nil {
+			return explainWriteError(err, "clusterrolebindings", "")
+		}
+		res = &rbac.RevokeResult{}
+		if ch != nil {
+			res.Changes = append(res.Changes, *ch)
+		}
+	} else {
+		if err := o.client.CheckProject(ctx, o.namespace); err != nil {
+			return err
+		}
+		var err error
+		res, err = o.client.Revoke(ctx, o.role, o.namespace, o.subjects, o.AllBindings, o.dryRun)
+		if err != nil {
+			return explainWriteError(err, "rolebindings", o.namespace)
+		}
+	}
+	if o.Output != "" {
+		return output.Print(o.Out, o.Output, res, nil)
+	}
+	for _, ch := range res.Changes {
+		where := ""
+		if ch.Namespace != "" {
+			where = " in project " + ch.Namespace
+		}
+		mark := ""
+		if !ch.Managed {
+			mark = " (not created by oc-registry; changed because of --all-bindings)"
+		}
+		for _, s := range ch.Removed {
+			fmt.Fprintf(o.Out, "removed %s from %s/%s%s%s%s\n", rbac.SubjectString(s), lower(ch.Kind), ch.Name, where, mark, o.dryNote())
+		}
+		if ch.Deleted {
+			fmt.Fprintf(o.Out, "deleted %s/%s%s: no subjects left%s\n", lower(ch.Kind), ch.Name, where, o.dryNote())
+		}
+	}
+	if len(res.Changes) == 0 {
+		what := "metrics"
+		if !o.metrics {
+			what = o.role.ClusterRole + " in project " + o.namespace
+		}
+		fmt.Fprintf(o.Out, "nothing to revoke: no binding from oc-registry gives them %s\n", what)
+	}
+	for _, h := range res.Remaining {
+		fmt.Fprintf(o.ErrOut, "warning: %s still holds %s through %s, which oc-registry did not create\n", rbac.SubjectString(h.Subject), h.Role, h.Binding)
+	}
+	if len(res.Remaining) > 0 {
+		fmt.Fprintln(o.ErrOut, "hint: add --all-bindings to remove them there too")
+	}
+	return o.verify(ctx)
+}
+
+// verify tells the user whether each subject lost the permission; other
+// bindings (a group, cluster-wide roles) can still grant it.
+func (o *RevokeOptions) verify(ctx context.Context) error {
+	if o.dryRun != rbac.DryRunNone {
+		return nil
+	}
+	p := rbac.Metrics
+	if !o.metrics {
+		p = strongest(o.role.Grants)
+	}
+	a := rbac.Attributes(p, o.namespace, "")
+	for _, s := range o.subjects {
+		ok, err := o.client.AccessEventually(ctx, s, a, false)
+		switch {
+		case apierrors.IsForbidden(err):
+			return nil
+		case err != nil:
+			return fmt.Errorf("verifying the revoke: %w", err)
+		case ok:
+			fmt.Fprintf(o.ErrOut, "warning: %s can still %s through other bindings: see 'oc-registry who-can %s -n %s'\n",
+				rbac.SubjectString(s), verbPhrase(p, o.namespace), p, o.namespace)
+		default:
+			fmt.Fprintf(o.Out, "%s can no longer %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
+		}
+	}
+	return nil
+}
+
+func lower(kind string) string {
+	switch kind {
+	case "RoleBinding":
+		return "rolebinding"
+	case "ClusterRoleBinding":
+		return "clusterrolebinding"
+	}
+	return kind
+}
+

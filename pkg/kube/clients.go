@@ -1,0 +1,71 @@
+package kube
+
+import (
+	"context"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	authzclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
+	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
+	rbacclient "k8s.io/client-go/kubernetes/typed/rbac/v1"
+	"k8s.io/client-go/rest"
+)
+
+// ImageStreams is OpenShift's ImageStream resource.
+var ImageStreams = schema.GroupVersionResource{Group: "image.openshift.io", Version: "v1", Resource: "imagestreams"}
+
+// Clients are the per-group clients the commands use. Per-group clients keep
+// the binary smaller than the full clientset.
+type Clients struct {
+	Config  *rest.Config
+	RBAC    rbacclient.RbacV1Interface
+	Authz   authzclient.AuthorizationV1Interface
+	Core    coreclient.CoreV1Interface
+	Dynamic dynamic.Interface
+}
+
+// Clients builds the clients from the flags.
+func (f *Flags) Clients() (*Clients, error) {
+	cfg, err := f.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	c := &Clients{Config: cfg}
+	if c.RBAC, err = rbacclient.NewForConfig(cfg); err != nil {
+		return nil, err
+	}
+	if c.Authz, err = authzclient.NewForConfig(cfg); err != nil {
+		return nil, err
+	}
+	if c.Core, err = coreclient.NewForConfig(cfg); err != nil {
+		return nil, err
+	}
+	if c.Dynamic, err = dynamic.NewForConfig(cfg); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// CountImageStreams returns how many ImageStreams a project has (at most 1
+// is counted), or -1 when the cluster has no ImageStream API.
+func (c *Clients) CountImageStreams(ctx context.Context, namespace string) (int, error) {
+	l, err := c.Dynamic.Resource(ImageStreams).Namespace(namespace).List(ctx, metav1.ListOptions{Limit: 1})
+	if apierrors.IsNotFound(err) {
+		return -1, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return len(l.Items), nil
+}
+
+// ImageStreamExists reports whether namespace/name exists.
+func (c *Clients) ImageStreamExists(ctx context.Context, namespace, name string) (bool, error) {
+	_, err := c.Dynamic.Resource(ImageStreams).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
