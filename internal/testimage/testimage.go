@@ -143,4 +143,3 @@ func (r randReader) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-

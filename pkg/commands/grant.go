@@ -76,8 +76,8 @@ func NewCmdGrantAlias(kf *kube.Flags, streams genericiooptions.IOStreams, role s
 	o.kf = kf
 	o.RoleName = role
 	cmd := &cobra.Command{
-		Use:   "grant-" + role + " [SUBJECT...] [-n PROJECT]",
-		Short: fmt.Sprintf("Same as 'grant %s'", role),
+		Use:     "grant-" + role + " [SUBJECT...] [-n PROJECT]",
+		Short:   fmt.Sprintf("Same as 'grant %s'", role),
 		Example: fmt.Sprintf("  oc-registry grant-%s alice -n team-a", role),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGrant(cmd.Context(), o, args)

@@ -155,4 +155,3 @@ func lower(kind string) string {
 	}
 	return kind
 }
-

@@ -177,4 +177,3 @@ func sumRequests(body string) float64 {
 	}
 	return sum
 }
-
