@@ -17,7 +17,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	root := commands.NewRootCmd(streams, commands.DisplayName(os.Args[0], commands.ParentName()))
+	root := commands.NewRootCmd(streams, commands.DisplayName(os.Args[0]))
 	err := root.ExecuteContext(ctx)
 	stop()
 	if err != nil {

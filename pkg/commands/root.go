@@ -6,7 +6,6 @@ package commands
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -21,29 +20,15 @@ import (
 // PluginBinary is the file name kubectl and oc discover as "image-registry".
 const PluginBinary = "kubectl-image_registry"
 
-// DisplayName is the command name to show in help and usage. When started as
-// the plugin binary the name is "<parent> image-registry", where the parent
-// is kubectl or oc if that is what ran us, and oc otherwise.
-func DisplayName(argv0, parent string) string {
-	base := strings.TrimSuffix(filepath.Base(argv0), ".exe")
-	if base != PluginBinary {
-		return "oc-registry"
-	}
-	switch strings.TrimSuffix(filepath.Base(parent), ".exe") {
-	case "kubectl":
-		return "kubectl image-registry"
-	default:
+// DisplayName is the command name to show in help and usage: "oc-registry"
+// when run directly, and "oc image-registry" when run as the plugin binary.
+// kubectl and oc exec plugins in place, so which of the two ran us cannot be
+// seen; oc is the one OpenShift users have.
+func DisplayName(argv0 string) string {
+	if strings.TrimSuffix(filepath.Base(argv0), ".exe") == PluginBinary {
 		return "oc image-registry"
 	}
-}
-
-// ParentName returns the name of the process that started this one, or "".
-func ParentName() string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", os.Getppid()))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
+	return "oc-registry"
 }
 
 // NewRootCmd builds the command tree. name is the display name.

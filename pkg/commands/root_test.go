@@ -10,18 +10,18 @@ import (
 )
 
 func TestDisplayName(t *testing.T) {
-	tests := []struct{ argv0, parent, want string }{
-		{"oc-registry", "bash", "oc-registry"},
-		{"/usr/local/bin/oc-registry", "", "oc-registry"},
-		{"/home/u/.local/bin/kubectl-image_registry", "kubectl", "kubectl image-registry"},
-		{"kubectl-image_registry", "oc", "oc image-registry"},
-		{"kubectl-image_registry", "bash", "oc image-registry"},
-		{"kubectl-image_registry.exe", "kubectl.exe", "kubectl image-registry"},
-		{"./some-copy", "kubectl", "oc-registry"},
+	tests := []struct{ argv0, want string }{
+		{"oc-registry", "oc-registry"},
+		{"/usr/local/bin/oc-registry", "oc-registry"},
+		{"/home/u/.local/bin/kubectl-image_registry", "oc image-registry"},
+		{"kubectl-image_registry", "oc image-registry"},
+		{`C:\bin\kubectl-image_registry.exe`, "oc-registry"},
+		{"kubectl-image_registry.exe", "oc image-registry"},
+		{"./some-copy", "oc-registry"},
 	}
 	for _, tt := range tests {
-		if got := DisplayName(tt.argv0, tt.parent); got != tt.want {
-			t.Errorf("DisplayName(%q, %q) = %q, want %q", tt.argv0, tt.parent, got, tt.want)
+		if got := DisplayName(tt.argv0); got != tt.want {
+			t.Errorf("DisplayName(%q) = %q, want %q", tt.argv0, got, tt.want)
 		}
 	}
 }
@@ -35,11 +35,11 @@ func execute(name string, args ...string) (string, string, error) {
 }
 
 func TestHelpShowsDisplayName(t *testing.T) {
-	out, _, err := execute("kubectl image-registry", "version", "--help")
+	out, _, err := execute("oc image-registry", "version", "--help")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "kubectl image-registry version") {
+	if !strings.Contains(out, "oc image-registry version") {
 		t.Errorf("help does not use the display name:\n%s", out)
 	}
 }

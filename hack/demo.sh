@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# A short tour of oc-registry on the local cluster (make demo). It shows what
+# a user would see; the cluster stays up afterwards (make cluster-down).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(cd test/cluster && go run . env)"
+export PATH="$PWD/bin:$PATH"
+S="$OCR_KUBECONFIG_DIR"
+ns="demo-$(date +%s)"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+as() { local u=$1; shift; KUBECONFIG="$S/kubeconfig-$u" "$@"; }
+
+kubectl create namespace "$ns" >/dev/null
+
+step "kubectl get pods -n openshift-image-registry"
+kubectl get pods -n openshift-image-registry
+
+step "oc-registry can-i push -n $ns        # as alice, before any grant"
+as alice oc-registry can-i push -n "$ns" || echo "(exit code $?)"
+
+step "oc-registry grant editor alice -n $ns"
+oc-registry grant editor alice -n "$ns"
+
+step "oc-registry grant builder --serviceaccount $ns:ci -n $ns"
+oc-registry grant builder --serviceaccount "$ns:ci" -n "$ns"
+
+step "oc-registry can-i push -n $ns        # as alice, after the grant"
+as alice oc-registry can-i push -n "$ns"
+
+step "oc-registry who-can push -n $ns"
+oc-registry who-can push -n "$ns"
+
+step "oc-registry grant metrics bob"
+oc-registry grant metrics bob
+
+step "oc-registry revoke editor alice -n $ns"
+oc-registry revoke editor alice -n "$ns"
+
+step "oc-registry revoke metrics bob"
+oc-registry revoke metrics bob
+
+step "kubectl image-registry version      # the same binary, found by kubectl as a plugin"
+kubectl image-registry version
+
+printf '\nThe cluster is still up: eval "$(make -s cluster-env)" to use it, make cluster-down to stop it.\n'
