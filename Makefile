@@ -10,7 +10,10 @@ PREFIX  ?= $(HOME)/.local
 BINDIR  ?= $(PREFIX)/bin
 export CGO_ENABLED := 0
 
-.PHONY: build install test unit e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench
+TOOLS   := $(CURDIR)/.cache/tools/bin
+CRANE   := $(TOOLS)/crane
+
+.PHONY: build install test unit e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools
 
 build:
 	$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/oc-registry ./cmd/oc-registry
@@ -28,8 +31,8 @@ test: lint docs-check unit e2e
 unit:
 	$(GO) test -tags $(TAGS) -count=1 ./...
 
-e2e:
-	$(GO) test -tags e2e,$(TAGS) -count=1 -timeout 40m ./test/e2e/...
+e2e: tools
+	PATH="$(TOOLS):$$PATH" $(GO) test -tags e2e,$(TAGS) -count=1 -timeout 40m ./test/e2e/...
 
 lint:
 	@out="$$(gofmt -l cmd pkg test hack 2>/dev/null)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -57,3 +60,9 @@ demo: build cluster-up
 
 bench: build
 	./bench/startup.sh
+
+# crane (a peer client for interop tests and benchmarks), pinned.
+tools: $(CRANE)
+
+$(CRANE):
+	GOBIN=$(TOOLS) $(GO) install github.com/google/go-containerregistry/cmd/crane@v0.22.1

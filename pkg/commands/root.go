@@ -4,7 +4,6 @@
 package commands
 
 import (
-	"flag"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -12,9 +11,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/klog/v2"
 )
 
 // PluginBinary is the file name kubectl and oc discover as "image-registry".
@@ -57,9 +54,10 @@ and the registry's status, logs and metrics.`,
 	})
 
 	kf.AddFlags(root.PersistentFlags())
-	addKlogFlags(root.PersistentFlags())
+	kube.AddKlogFlags(root.PersistentFlags())
 
 	root.AddGroup(
+		&cobra.Group{ID: "login", Title: "Logging in:"},
 		&cobra.Group{ID: "access", Title: "Access to the registry:"},
 		&cobra.Group{ID: "other", Title: "Other commands:"},
 	)
@@ -74,6 +72,15 @@ and the registry's status, logs and metrics.`,
 	}
 	for _, c := range access {
 		c.GroupID = "access"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{
+		NewCmdLogin(kf, streams),
+		NewCmdLogout(kf, streams),
+		NewCmdInfo(kf, streams),
+		NewCmdToken(kf, streams),
+	} {
+		c.GroupID = "login"
 		root.AddCommand(c)
 	}
 	v := NewCmdVersion(streams)
@@ -119,14 +126,4 @@ func wrapArgs(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		wrapArgs(sub)
 	}
-}
-
-// addKlogFlags exposes klog's -v and nothing else: the other klog flags are
-// for servers.
-func addKlogFlags(fs *pflag.FlagSet) {
-	gfs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(gfs)
-	v := pflag.PFlagFromGoFlag(gfs.Lookup("v"))
-	v.Usage = "Log level for client-side logging (6 shows requests, 8 bodies)."
-	fs.AddFlag(v)
 }

@@ -41,6 +41,9 @@ var kinds = map[string]struct {
 	"Image":                    {schema.GroupVersionResource{Group: "config.openshift.io", Version: "v1", Resource: "images"}, false},
 	"Config":                   {schema.GroupVersionResource{Group: "imageregistry.operator.openshift.io", Version: "v1", Resource: "configs"}, false},
 	"Route":                    {schema.GroupVersionResource{Group: "route.openshift.io", Version: "v1", Resource: "routes"}, true},
+	"Role":                     {schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"}, true},
+	"RoleBinding":              {schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "rolebindings"}, true},
+	"ImageStream":              {imageStreams, true},
 }
 
 type fixtureValues struct {

@@ -44,7 +44,7 @@ func kubeconfigOf(user string) string { return filepath.Join(env.state, "kubecon
 func sealedEnv(home, user string, extra ...string) []string {
 	e := []string{
 		"HOME=" + home,
-		"PATH=" + env.binDir + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+		"PATH=" + env.binDir + ":" + filepath.Dir(env.crane) + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
 		"LANG=C.UTF-8",
 		"TMPDIR=" + os.TempDir(),
 	}

@@ -27,6 +27,7 @@ var env struct {
 	apiServer  string
 	tokens     map[string]string
 	clusterLog string
+	crane      string // path to crane, or "" when not installed
 }
 
 func TestMain(m *testing.M) {
@@ -83,6 +84,9 @@ func run(m *testing.M) int {
 	if err := os.Link(env.bin, filepath.Join(env.binDir, "kubectl-image_registry")); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
+	}
+	if p, err := exec.LookPath("crane"); err == nil {
+		env.crane, _ = filepath.Abs(p)
 	}
 	return m.Run()
 }

@@ -1,0 +1,71 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Record remembers which files login wrote for each host, so that logout
+// can clean all of them. It holds paths only, never credentials.
+type Record struct {
+	path  string
+	Hosts map[string][]AuthFile `json:"hosts"`
+}
+
+// RecordPath is $XDG_CONFIG_HOME/oc-registry/logins.json.
+func RecordPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "oc-registry", "logins.json")
+}
+
+// LoadRecord reads the record; a missing file is an empty record.
+func LoadRecord() (*Record, error) {
+	r := &Record{path: RecordPath(), Hosts: map[string][]AuthFile{}}
+	b, err := os.ReadFile(r.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, r); err != nil || r.Hosts == nil {
+		r.Hosts = map[string][]AuthFile{}
+	}
+	return r, nil
+}
+
+// Update changes the record under a lock, so parallel logins keep each
+// other's entries.
+func UpdateRecord(f func(r *Record)) error {
+	path := RecordPath()
+	unlock, err := lockFor(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	r, err := LoadRecord()
+	if err != nil {
+		return err
+	}
+	f(r)
+	b, _ := json.MarshalIndent(r, "", "  ")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// Add notes that f holds credentials for host.
+func (r *Record) Add(host string, f AuthFile) {
+	if !slices.Contains(r.Hosts[host], f) {
+		r.Hosts[host] = append(r.Hosts[host], f)
+	}
+}

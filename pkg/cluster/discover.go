@@ -1,0 +1,199 @@
+// Package cluster finds the integrated registry from the cluster's own
+// records: the image config, the operator's default route, the service, and
+// the CA bundle the operator publishes.
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
+)
+
+// Namespace and names the operator uses.
+const (
+	Namespace     = "openshift-image-registry"
+	ServiceName   = "image-registry"
+	RouteName     = "default-route"
+	CAConfigMapNS = "openshift-config-managed"
+	CAConfigMap   = "image-registry-ca"
+)
+
+var (
+	imageConfigs = schema.GroupVersionResource{Group: "config.openshift.io", Version: "v1", Resource: "images"}
+	routes       = schema.GroupVersionResource{Group: "route.openshift.io", Version: "v1", Resource: "routes"}
+	imageStreams = schema.GroupVersionResource{Group: "image.openshift.io", Version: "v1", Resource: "imagestreams"}
+)
+
+// Registry is what the cluster says about its registry.
+type Registry struct {
+	Internal string   `json:"internal,omitempty"` // status.internalRegistryHostname
+	Public   []string `json:"public,omitempty"`   // status.externalRegistryHostnames
+	Route    string   `json:"route,omitempty"`    // default-route host
+	Service  string   `json:"service,omitempty"`  // service DNS name and port
+	From     string   `json:"from,omitempty"`     // where Internal and Public came from
+}
+
+// Lookup reads the image config, the default route and the service. Parts
+// that are missing (a plain Kubernetes cluster) are left empty.
+func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1Interface) (*Registry, error) {
+	r := &Registry{}
+	cfg, err := dyn.Resource(imageConfigs).Get(ctx, "cluster", metav1.GetOptions{})
+	switch {
+	case err == nil:
+		r.Internal, _, _ = unstructured.NestedString(cfg.Object, "status", "internalRegistryHostname")
+		r.Public, _, _ = unstructured.NestedStringSlice(cfg.Object, "status", "externalRegistryHostnames")
+		r.From = "images.config.openshift.io/cluster"
+	case !ignorable(err):
+		return nil, fmt.Errorf("reading images.config.openshift.io/cluster: %w", err)
+	}
+	if r.Internal == "" && len(r.Public) == 0 {
+		if err := r.fromImageStreams(ctx, dyn); err != nil {
+			return nil, err
+		}
+	}
+	route, err := dyn.Resource(routes).Namespace(Namespace).Get(ctx, RouteName, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		r.Route, _, _ = unstructured.NestedString(route.Object, "spec", "host")
+	case !ignorable(err):
+		return nil, fmt.Errorf("reading route %s/%s: %w", Namespace, RouteName, err)
+	}
+	svc, err := core.Services(Namespace).Get(ctx, ServiceName, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		port := int32(5000)
+		if len(svc.Spec.Ports) > 0 {
+			port = svc.Spec.Ports[0].Port
+		}
+		r.Service = fmt.Sprintf("%s.%s.svc:%d", ServiceName, Namespace, port)
+	case !ignorable(err):
+		return nil, fmt.Errorf("reading service %s/%s: %w", Namespace, ServiceName, err)
+	}
+	return r, nil
+}
+
+// fromImageStreams reads the registry hosts from the status of the shared
+// image streams in the "openshift" project, which every authenticated user
+// may read (as oc registry info does).
+func (r *Registry) fromImageStreams(ctx context.Context, dyn dynamic.Interface) error {
+	list, err := dyn.Resource(imageStreams).Namespace("openshift").List(ctx, metav1.ListOptions{Limit: 20})
+	if ignorable(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading image streams in project openshift: %w", err)
+	}
+	for _, is := range list.Items {
+		internal, _, _ := unstructured.NestedString(is.Object, "status", "dockerImageRepository")
+		public, _, _ := unstructured.NestedString(is.Object, "status", "publicDockerImageRepository")
+		if h, _, ok := strings.Cut(internal, "/"); ok && r.Internal == "" {
+			r.Internal = h
+		}
+		if h, _, ok := strings.Cut(public, "/"); ok && len(r.Public) == 0 {
+			r.Public = []string{h}
+		}
+		if r.From == "" && (r.Internal != "" || len(r.Public) > 0) {
+			r.From = "imagestream openshift/" + is.GetName()
+		}
+	}
+	return nil
+}
+
+// A user without rights to read these objects can still log in with
+// --registry; missing objects mean "not OpenShift" or "route disabled".
+func ignorable(err error) bool {
+	return apierrors.IsNotFound(err) || apierrors.IsForbidden(err)
+}
+
+// Choice says which host to use and where it came from.
+type Choice struct {
+	Host   string `json:"host"`
+	Source string `json:"source"`
+}
+
+// Prefer picks "internal", "public" or "" (public when reachable, else
+// internal). Order of sources: image config, route, service.
+func (r *Registry) Choose(prefer string, reachable func(host string) bool) (Choice, error) {
+	var public []Choice
+	for _, h := range r.Public {
+		public = append(public, Choice{h, r.From + " (public host)"})
+	}
+	if r.Route != "" {
+		public = append(public, Choice{r.Route, "route " + Namespace + "/" + RouteName})
+	}
+	var internal []Choice
+	if r.Internal != "" {
+		internal = append(internal, Choice{r.Internal, r.From + " (internal host)"})
+	}
+	if r.Service != "" {
+		internal = append(internal, Choice{r.Service, "service " + Namespace + "/" + ServiceName})
+	}
+	switch prefer {
+	case "public":
+		if len(public) == 0 {
+			return Choice{}, fmt.Errorf("the cluster publishes no public registry host (no externalRegistryHostnames, no %s route)", RouteName)
+		}
+		return public[0], nil
+	case "internal":
+		if len(internal) == 0 {
+			return Choice{}, fmt.Errorf("the cluster publishes no internal registry host")
+		}
+		return internal[0], nil
+	}
+	for _, c := range public {
+		if reachable(c.Host) {
+			return c, nil
+		}
+	}
+	if len(internal) > 0 {
+		return internal[0], nil
+	}
+	if len(public) > 0 {
+		return public[0], nil
+	}
+	return Choice{}, fmt.Errorf("no registry found: the cluster has no images.config.openshift.io/cluster status, no %s route and no %s service", RouteName, ServiceName)
+}
+
+// Reachable dials host (default port 443) within timeout.
+func Reachable(host string, timeout time.Duration) bool {
+	addr := host
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		addr = net.JoinHostPort(host, "443")
+	}
+	c, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// CAKey is the ConfigMap key the operator uses for host: colons become "..".
+func CAKey(host string) string { return strings.ReplaceAll(host, ":", "..") }
+
+// FetchCA returns the registry CA the operator publishes for host, and the
+// place it was found. It returns nil when there is none for that host.
+func FetchCA(ctx context.Context, core coreclient.CoreV1Interface, host string) ([]byte, string, error) {
+	cm, err := core.ConfigMaps(CAConfigMapNS).Get(ctx, CAConfigMap, metav1.GetOptions{})
+	if ignorable(err) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("reading configmap %s/%s: %w", CAConfigMapNS, CAConfigMap, err)
+	}
+	for _, key := range []string{CAKey(host), CAKey(strings.TrimSuffix(host, ":443"))} {
+		if v, ok := cm.Data[key]; ok && v != "" {
+			return []byte(v), fmt.Sprintf("configmap %s/%s key %s", CAConfigMapNS, CAConfigMap, key), nil
+		}
+	}
+	return nil, "", nil
+}

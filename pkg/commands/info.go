@@ -1,0 +1,154 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/oc-registry/oc-registry/pkg/auth"
+	"github.com/oc-registry/oc-registry/pkg/cluster"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// InfoOptions shows where the registry is and whether you can use it.
+type InfoOptions struct {
+	registryTarget
+	Check   bool
+	Quiet   bool
+	Timeout time.Duration
+	CAFile  string
+	Output  string
+
+	kf *kube.Flags
+	genericiooptions.IOStreams
+}
+
+// InfoResult is the stable shape of `info -o json`.
+type InfoResult struct {
+	Registry   string            `json:"registry"`
+	Source     string            `json:"source"`
+	Cluster    *cluster.Registry `json:"cluster,omitempty"`
+	CASource   string            `json:"caSource,omitempty"`
+	Checked    bool              `json:"checked"`
+	CheckError string            `json:"checkError,omitempty"`
+}
+
+// NewCmdInfo builds `info`.
+func NewCmdInfo(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &InfoOptions{kf: kf, IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "info [--internal|--public] [--check]",
+		Short: "Show the registry's hosts, route and CA, and check your credentials",
+		Example: `  oc-registry info
+  oc-registry info --public --check
+  oc-registry info -q          # print only the host, for scripts
+  oc-registry info -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.registryTarget.addFlags(cmd)
+	cmd.Flags().BoolVar(&o.Check, "check", false, "Check that your current token works with the registry.")
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print only the registry host.")
+	cmd.Flags().StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) when checking, besides the cluster's and the one login installed.")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *InfoOptions) Validate() error {
+	if err := o.registryTarget.validate(); err != nil {
+		return err
+	}
+	return usageIfErr(output.Validate(o.Output))
+}
+
+// Run prints the information.
+func (o *InfoOptions) Run(ctx context.Context) error {
+	clients, err := o.kf.Clients()
+	if err != nil {
+		return err
+	}
+	if err := o.resolve(ctx, clients); err != nil {
+		return err
+	}
+	res := InfoResult{Registry: o.host, Source: o.source, Cluster: o.info}
+	caPEM, caSource, err := cluster.FetchCA(ctx, clients.Core, o.host)
+	if err != nil {
+		warnf(o.ErrOut, "could not read the registry CA from the cluster: %v", err)
+	}
+	res.CASource = caSource
+	if installed, err := os.ReadFile(filepath.Join(auth.CertDir(), o.host, "ca.crt")); err == nil {
+		caPEM = append(caPEM, installed...)
+	}
+	extra, err := readFileFlag("--ca-file", o.CAFile)
+	if err != nil {
+		return err
+	}
+	caPEM = append(caPEM, extra...)
+	var checkErr error
+	if o.Check {
+		token, err := auth.BearerToken(clients.Config)
+		if err != nil {
+			return err
+		}
+		pool, err := certPool(caPEM)
+		if err != nil {
+			return err
+		}
+		cctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+		checkErr = auth.NewChecker(pool, false, o.Timeout).Check(cctx, o.host, "oc-registry", token)
+		res.Checked = checkErr == nil
+		if checkErr != nil {
+			res.CheckError = checkErr.Error()
+		}
+	}
+	err = output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+		if o.Quiet {
+			_, err := fmt.Fprintln(w, res.Registry)
+			return err
+		}
+		fmt.Fprintf(w, "registry:  %s (from %s)\n", res.Registry, res.Source)
+		if c := res.Cluster; c != nil {
+			fmt.Fprintf(w, "internal:  %s\n", orNone(c.Internal))
+			fmt.Fprintf(w, "public:    %s\n", orNone(fmt.Sprint(c.Public)))
+			fmt.Fprintf(w, "route:     %s\n", orNone(c.Route))
+			fmt.Fprintf(w, "service:   %s\n", orNone(c.Service))
+		}
+		fmt.Fprintf(w, "CA:        %s\n", orNone(res.CASource))
+		if o.Check {
+			state := "your token works"
+			if !res.Checked {
+				state = "FAILED: " + res.CheckError
+			}
+			fmt.Fprintf(w, "check:     %s\n", state)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if checkErr != nil {
+		return explainCheck(checkErr, o.host)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" || s == "[]" {
+		return "(none)"
+	}
+	return s
+}

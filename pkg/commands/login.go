@@ -1,0 +1,319 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/oc-registry/oc-registry/pkg/auth"
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/cluster"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// LoginOptions logs in to the registry with a cluster token.
+type LoginOptions struct {
+	registryTarget
+	AuthFile       string
+	DockerConfig   bool
+	SkipCheck      bool
+	Insecure       bool
+	AuthBasic      string
+	ServiceAccount string
+	Duration       time.Duration
+	Username       string
+	CertDir        string
+	CAFile         string
+	Timeout        time.Duration
+	Output         string
+
+	kf        *kube.Flags
+	clients   *kube.Clients
+	namespace string
+	saNS      string
+	saName    string
+	genericiooptions.IOStreams
+}
+
+// LoginResult is the stable shape of `login -o json`.
+type LoginResult struct {
+	Registry  string     `json:"registry"`
+	Source    string     `json:"source"`
+	Username  string     `json:"username"`
+	AuthFiles []string   `json:"authFiles"`
+	CAFile    string     `json:"caFile,omitempty"`
+	CASource  string     `json:"caSource,omitempty"`
+	Checked   bool       `json:"checked"`
+	Expires   *time.Time `json:"expires,omitempty"`
+}
+
+// NewCmdLogin builds `login`.
+func NewCmdLogin(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LoginOptions{kf: kf, IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "login [--registry HOST] [-z SERVICEACCOUNT]",
+		Short: "Log in to the registry with your cluster token (no token on the command line)",
+		Long: `Log in to the integrated registry with the token of your current kubeconfig
+user, or of a service account, and write the credentials where podman, skopeo,
+buildah (and, with --docker-config, docker and crane) read them.
+
+The token is taken in-process: from the kubeconfig, or from its exec or
+auth-provider plugin, or from the TokenRequest API for --service-account. It
+never appears on a command line or in logs.
+
+The registry host is --registry, or what the cluster publishes: the image
+config's external host (when it answers) or internal host, then the
+default route, then the service. The registry's CA, when the cluster publishes
+it (configmap openshift-config-managed/image-registry-ca), is installed in the
+containers certs.d directory so that TLS is verified. The credentials are then
+checked against the registry, unless --skip-check.
+
+Credentials go to --registry-config, else $REGISTRY_AUTH_FILE, else the
+containers default (${XDG_RUNTIME_DIR}/containers/auth.json). Other entries
+in the file are kept; the write is atomic and the file mode is 0600.`,
+		Example: `  # Log in as yourself; podman and skopeo can push right after
+  oc-registry login
+
+  # A robot for CI: a 1-hour token of service account ci/pipeline
+  oc-registry login -z ci:pipeline --duration 1h --registry-config ./auth.json
+
+  # Also write ~/.docker/config.json, for docker and crane
+  oc-registry login --docker-config`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.registryTarget.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file to write (default: $REGISTRY_AUTH_FILE, else the containers default).")
+	f.StringVar(&o.AuthFile, "to", "", "Same as --registry-config (oc registry login compatible).")
+	f.BoolVar(&o.DockerConfig, "docker-config", false, "Also write ~/.docker/config.json (read by docker and crane).")
+	f.BoolVar(&o.SkipCheck, "skip-check", false, "Do not check the credentials against the registry.")
+	f.BoolVar(&o.Insecure, "insecure", false, "Do not verify the registry's TLS certificate when checking (not recommended).")
+	f.StringVar(&o.AuthBasic, "auth-basic", "", "USER:PASSWORD to store instead of a token (visible to other users of this machine: prefer a token).")
+	f.StringVarP(&o.ServiceAccount, "service-account", "z", "", "Log in as this service account (NAMESPACE:NAME, or NAME in the current namespace), with a token from the TokenRequest API.")
+	f.DurationVar(&o.Duration, "duration", time.Hour, "Lifetime of a service account token (the API server's minimum is 10m).")
+	f.StringVar(&o.Username, "username", "", "User name to store (the registry ignores it; default: your kubeconfig user name).")
+	f.StringVar(&o.CertDir, "cert-dir", "", "Install the registry CA under DIR/HOST/ca.crt (default: /etc/containers/certs.d for root, ~/.config/containers/certs.d otherwise).")
+	f.StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) for the registry, instead of the one the cluster publishes; it is installed like that one.")
+	f.DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
+	f.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	return cmd
+}
+
+// Complete builds the clients and resolves the namespace.
+func (o *LoginOptions) Complete() error {
+	if o.AuthBasic != "" && o.Registry != "" {
+		return nil // a static password needs no cluster
+	}
+	var err error
+	if o.clients, err = o.kf.Clients(); err != nil {
+		return err
+	}
+	if o.namespace, _, err = o.kf.Namespace(); err != nil {
+		return err
+	}
+	o.saNS, o.saName, err = parseServiceAccountFlag(o.ServiceAccount, o.namespace)
+	return err
+}
+
+// Validate checks the flags before anything is sent.
+func (o *LoginOptions) Validate() error {
+	if err := o.registryTarget.validate(); err != nil {
+		return err
+	}
+	if o.Username != "" {
+		if err := auth.ValidateUsername(o.Username); err != nil {
+			return clierr.WithCode(clierr.CodeUsage, err)
+		}
+	}
+	if o.AuthBasic != "" {
+		u, p, ok := strings.Cut(o.AuthBasic, ":")
+		if !ok || u == "" || p == "" {
+			return clierr.Usagef("--auth-basic takes USER:PASSWORD")
+		}
+		if o.ServiceAccount != "" {
+			return clierr.Usagef("--auth-basic and --service-account are mutually exclusive")
+		}
+	}
+	if o.ServiceAccount != "" && o.Duration < 10*time.Minute {
+		return clierr.Usagef("--duration %s is too short: the API server issues tokens for 10m or more", o.Duration)
+	}
+	if o.Timeout <= 0 {
+		return clierr.Usagef("--timeout must be positive")
+	}
+	return usageIfErr(output.Validate(o.Output))
+}
+
+// Run logs in.
+func (o *LoginOptions) Run(ctx context.Context) error {
+	user, token, expires, err := o.credentials(ctx)
+	if err != nil {
+		return err
+	}
+	if err := o.resolve(ctx, o.clients); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.ErrOut, "registry %s (from %s)\n", o.host, o.source)
+	res := &LoginResult{Registry: o.host, Source: o.source, Username: user, Expires: expires}
+
+	caPEM, err := o.ca(ctx, res)
+	if err != nil {
+		return err
+	}
+	if !o.SkipCheck {
+		if o.Insecure {
+			warnf(o.ErrOut, "--insecure: the registry's certificate is not verified")
+		}
+		pool, err := certPool(caPEM)
+		if err != nil {
+			return err
+		}
+		checker := auth.NewChecker(pool, o.Insecure, o.Timeout)
+		cctx, cancel := context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+		if err := checker.Check(cctx, o.host, user, token); err != nil {
+			return explainCheck(err, o.host)
+		}
+		res.Checked = true
+	}
+
+	files := []auth.AuthFile{{Path: o.AuthFile}}
+	if o.DockerConfig {
+		files = append(files, auth.AuthFile{Path: auth.DockerConfigPath(), Docker: true})
+	}
+	for _, f := range files {
+		path, err := f.Store(o.host, user, token)
+		if err != nil {
+			return clierr.WithHint(errors.New(auth.Redact(err.Error(), token)), "fix or move the file; oc-registry does not overwrite a file it cannot read")
+		}
+		res.AuthFiles = append(res.AuthFiles, path)
+		f.Path = path
+		if err := auth.UpdateRecord(func(r *auth.Record) { r.Add(o.host, f) }); err != nil {
+			warnf(o.ErrOut, "could not note the login for logout: %v", err)
+		}
+	}
+	return output.Print(o.Out, o.Output, res, func(w io.Writer) error { return o.report(w, res) })
+}
+
+// credentials returns the user name, token and, when known, the expiry.
+func (o *LoginOptions) credentials(ctx context.Context) (string, string, *time.Time, error) {
+	if o.AuthBasic != "" {
+		warnf(o.ErrOut, "--auth-basic puts a password on the command line, where other users can see it")
+		u, p, _ := strings.Cut(o.AuthBasic, ":")
+		return u, p, nil, nil
+	}
+	user := o.Username
+	if o.saName != "" {
+		var token string
+		var exp time.Time
+		err := kube.Quiet(func() error {
+			var err error
+			token, exp, err = auth.ServiceAccountToken(ctx, o.clients.Core, o.saNS, o.saName, o.Duration)
+			return err
+		})
+		if err != nil {
+			if apierrors.IsNotFound(err) {
+				return "", "", nil, clierr.WithHint(err, "create it first: kubectl create serviceaccount %s -n %s", o.saName, o.saNS)
+			}
+			return "", "", nil, err
+		}
+		if user == "" {
+			user = "serviceaccount-" + o.saNS + "-" + o.saName
+		}
+		return user, token, &exp, nil
+	}
+	token, err := auth.BearerToken(o.clients.Config)
+	if err != nil {
+		if errors.Is(err, auth.ErrNoToken) {
+			return "", "", nil, &clierr.Error{Err: err, Code: clierr.CodeUnauthorized,
+				Hint: "log in with a token (oc login --token ... or oc login -u USER), or use --service-account NAMESPACE:NAME for a robot token"}
+		}
+		return "", "", nil, err
+	}
+	if user == "" {
+		raw, err := o.kf.RawConfig()
+		if err == nil {
+			ctxName := raw.CurrentContext
+			if o.kf.Overrides.CurrentContext != "" {
+				ctxName = o.kf.Overrides.CurrentContext
+			}
+			if c, ok := raw.Contexts[ctxName]; ok {
+				user = auth.DeriveUsername(c.AuthInfo)
+			}
+		}
+		if user == "" {
+			user = auth.DeriveUsername("")
+		}
+	}
+	var expires *time.Time
+	if exp, ok := auth.JWTExpiry(token); ok {
+		expires = &exp
+	}
+	return user, token, expires, nil
+}
+
+// ca finds the CA to trust and installs it for podman and skopeo.
+func (o *LoginOptions) ca(ctx context.Context, res *LoginResult) ([]byte, error) {
+	if o.Insecure && o.CAFile == "" {
+		return nil, nil
+	}
+	caPEM, err := readFileFlag("--ca-file", o.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	source := "--ca-file"
+	if caPEM == nil && o.clients != nil {
+		if caPEM, source, err = cluster.FetchCA(ctx, o.clients.Core, o.host); err != nil {
+			return nil, err
+		}
+	}
+	if caPEM == nil {
+		return nil, nil
+	}
+	dir := o.CertDir
+	if dir == "" {
+		dir = auth.CertDir()
+	}
+	path, err := auth.InstallCA(dir, o.host, caPEM)
+	if err != nil {
+		return nil, clierr.WithHint(err, "pass --cert-dir to install the CA elsewhere")
+	}
+	res.CAFile, res.CASource = path, source
+	return caPEM, nil
+}
+
+func (o *LoginOptions) report(w io.Writer, res *LoginResult) error {
+	fmt.Fprintf(w, "Login Succeeded! %s as %s\n", res.Registry, res.Username)
+	for _, f := range res.AuthFiles {
+		fmt.Fprintf(w, "  credentials: %s\n", f)
+	}
+	if res.CAFile != "" {
+		fmt.Fprintf(w, "  CA: %s (from %s)\n", res.CAFile, res.CASource)
+	}
+	if !res.Checked {
+		fmt.Fprintln(w, "  not checked against the registry (--skip-check)")
+	}
+	if res.Expires != nil {
+		left := time.Until(*res.Expires)
+		fmt.Fprintf(w, "  token expires %s (in %s)\n", res.Expires.Local().Format(time.RFC3339), humanDuration(left))
+		if left < time.Hour {
+			warnf(o.ErrOut, "the token expires in %s: log in again before then", humanDuration(left))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/oc-registry/oc-registry/pkg/auth"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// LogoutOptions removes one registry's credentials.
+type LogoutOptions struct {
+	registryTarget
+	AuthFile string
+	Output   string
+
+	kf *kube.Flags
+	genericiooptions.IOStreams
+}
+
+// LogoutResult is the stable shape of `logout -o json`.
+type LogoutResult struct {
+	Registry string   `json:"registry"`
+	Removed  []string `json:"removedFrom"`
+}
+
+// NewCmdLogout builds `logout`.
+func NewCmdLogout(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LogoutOptions{kf: kf, IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "logout [--registry HOST]",
+		Short: "Remove the registry's credentials from every file login wrote",
+		Long: `Remove the credentials for one registry host: from the auth file (as login
+resolves it), and from every other file login wrote for that host (such as
+~/.docker/config.json with --docker-config). Other hosts' entries stay.`,
+		Example: `  oc-registry logout
+  oc-registry logout --registry default-route-openshift-image-registry.apps.example.com`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.registryTarget.addFlags(cmd)
+	cmd.Flags().StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file (default: $REGISTRY_AUTH_FILE, else the containers default).")
+	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	return cmd
+}
+
+// Validate checks the flags.
+func (o *LogoutOptions) Validate() error {
+	if err := o.registryTarget.validate(); err != nil {
+		return err
+	}
+	return usageIfErr(output.Validate(o.Output))
+}
+
+// Run removes the entries.
+func (o *LogoutOptions) Run(ctx context.Context) error {
+	var clients *kube.Clients
+	if o.Registry == "" {
+		var err error
+		if clients, err = o.kf.Clients(); err != nil {
+			return err
+		}
+	}
+	if err := o.resolve(ctx, clients); err != nil {
+		return err
+	}
+	rec, err := auth.LoadRecord()
+	if err != nil {
+		return err
+	}
+	files := append([]auth.AuthFile{{Path: o.AuthFile}}, rec.Hosts[o.host]...)
+	res := LogoutResult{Registry: o.host, Removed: []string{}}
+	seen := map[string]bool{}
+	for _, f := range files {
+		p := f.Resolve()
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		removed, err := f.Remove(o.host)
+		if err != nil {
+			return err
+		}
+		if removed {
+			res.Removed = append(res.Removed, p)
+		}
+	}
+	if err := auth.UpdateRecord(func(r *auth.Record) { delete(r.Hosts, o.host) }); err != nil {
+		warnf(o.ErrOut, "could not update %s: %v", auth.RecordPath(), err)
+	}
+	return output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+		if len(res.Removed) == 0 {
+			_, err := fmt.Fprintf(w, "not logged in to %s\n", o.host)
+			return err
+		}
+		for _, p := range res.Removed {
+			fmt.Fprintf(w, "removed credentials for %s from %s\n", o.host, p)
+		}
+		return nil
+	})
+}

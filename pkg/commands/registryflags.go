@@ -1,0 +1,163 @@
+package commands
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/oc-registry/oc-registry/pkg/auth"
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/cluster"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/rbac"
+	"github.com/spf13/cobra"
+)
+
+// registryTarget is how login, logout, info and push pick the registry
+// host: --registry, or the cluster's records (--internal, --public, or the
+// public host when it answers, else the internal one).
+type registryTarget struct {
+	Registry string
+	Internal bool
+	Public   bool
+
+	host   string
+	source string
+	info   *cluster.Registry
+}
+
+func (t *registryTarget) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&t.Registry, "registry", "", "Registry host[:port]; default: found from the cluster (image config, default route, service).")
+	cmd.Flags().BoolVar(&t.Internal, "internal", false, "Use the internal registry host (status.internalRegistryHostname).")
+	cmd.Flags().BoolVar(&t.Public, "public", false, "Use the public registry host (externalRegistryHostnames or the default route).")
+}
+
+func (t *registryTarget) validate() error {
+	if t.Internal && t.Public {
+		return clierr.Usagef("--internal and --public are mutually exclusive")
+	}
+	if t.Registry != "" && (t.Internal || t.Public) {
+		return clierr.Usagef("--registry cannot be combined with --internal or --public")
+	}
+	if t.Registry != "" {
+		h := strings.TrimPrefix(strings.TrimPrefix(t.Registry, "https://"), "http://")
+		h = strings.TrimSuffix(h, "/")
+		if h == "" || strings.ContainsAny(h, "/ @") {
+			return clierr.Usagef("invalid --registry %q: give host[:port], e.g. default-route-openshift-image-registry.apps.example.com", t.Registry)
+		}
+		t.Registry = h
+	}
+	return nil
+}
+
+// resolve finds the host. clients may be nil when --registry is given.
+func (t *registryTarget) resolve(ctx context.Context, clients *kube.Clients) error {
+	if t.Registry != "" {
+		t.host, t.source = t.Registry, "--registry"
+		return nil
+	}
+	if clients == nil {
+		return errors.New("no registry host: pass --registry")
+	}
+	info, err := cluster.Lookup(ctx, clients.Dynamic, clients.Core)
+	if err != nil {
+		return err
+	}
+	t.info = info
+	prefer := ""
+	switch {
+	case t.Internal:
+		prefer = "internal"
+	case t.Public:
+		prefer = "public"
+	}
+	c, err := info.Choose(prefer, func(h string) bool { return cluster.Reachable(h, 2*time.Second) })
+	if err != nil {
+		return clierr.WithHint(err, "pass --registry HOST")
+	}
+	t.host, t.source = c.Host, c.Source
+	return nil
+}
+
+// serviceAccountFlag parses -z/--service-account: NAMESPACE:NAME, or NAME
+// in the current namespace.
+func parseServiceAccountFlag(v, namespace string) (string, string, error) {
+	if v == "" {
+		return "", "", nil
+	}
+	if !strings.Contains(v, ":") {
+		v = namespace + ":" + v
+	}
+	s, err := rbac.ParseServiceAccount(v)
+	if err != nil {
+		return "", "", clierr.WithCode(clierr.CodeUsage, err)
+	}
+	return s.Namespace, s.Name, nil
+}
+
+// certPool is the system roots plus the given PEM.
+func certPool(caPEM []byte) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if len(caPEM) > 0 {
+		certs, err := auth.ParseCerts(caPEM)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range certs {
+			pool.AddCert(c)
+		}
+	}
+	return pool, nil
+}
+
+// explainCheck adds the hint and exit code for a failed credential check.
+func explainCheck(err error, host string) error {
+	var ce *auth.CheckError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	switch ce.Cause {
+	case auth.CauseUnauthorized:
+		return &clierr.Error{Err: fmt.Errorf("token rejected by %s: %w", host, err), Code: clierr.CodeUnauthorized,
+			Hint: "your token has expired or was revoked: run 'oc login' (or use --service-account for a robot token)"}
+	case auth.CauseTLS:
+		return clierr.WithHint(err, "trust the registry's CA with --ca-file FILE (login installs the cluster's CA when it publishes one), or pass --insecure to skip verification (not recommended)")
+	case auth.CauseUnreachable:
+		return clierr.WithHint(err, "check the host name and your network; pass --registry to choose another host, or --skip-check to write the credentials anyway")
+	case auth.CauseNotRegistry:
+		return clierr.WithHint(err, "check --registry: it should be the registry host, without a path")
+	}
+	return err
+}
+
+func readFileFlag(name, path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, clierr.WithCode(clierr.CodeUsage, fmt.Errorf("%s: %w", name, err))
+	}
+	return b, nil
+}
+
+func humanDuration(d time.Duration) string {
+	if d < 0 {
+		return "expired"
+	}
+	d = d.Round(time.Minute)
+	if d < time.Minute {
+		return "less than a minute"
+	}
+	return strings.TrimSuffix(d.String(), "0s")
+}
+
+func warnf(w io.Writer, format string, a ...any) { fmt.Fprintf(w, "warning: "+format+"\n", a...) }
