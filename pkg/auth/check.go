@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,40 +68,11 @@ func NewChecker(roots *x509.CertPool, insecure bool, timeout time.Duration) *Che
 
 // Check returns nil when user/token may use the registry at host.
 func (c *Checker) Check(ctx context.Context, host, user, token string) error {
-	base := "https://" + host + "/v2/"
-	resp, err := c.get(ctx, base, nil)
+	authz, err := c.Authorization(ctx, host, user, token, "")
 	if err != nil {
-		return c.classify(host, err, token)
+		return err
 	}
-	drain(resp)
-	switch {
-	case resp.StatusCode == http.StatusOK && isRegistry(resp):
-		return c.withCredentials(ctx, host, base, user, token, "Basic")
-	case resp.StatusCode != http.StatusUnauthorized:
-		return &CheckError{Cause: CauseNotRegistry, Host: host, Err: fmt.Errorf("GET /v2/ answered HTTP %d", resp.StatusCode)}
-	}
-	scheme, params := parseChallenge(resp.Header.Get("WWW-Authenticate"))
-	switch scheme {
-	case "basic":
-		return c.withCredentials(ctx, host, base, user, token, "Basic")
-	case "bearer":
-		bearer, err := c.exchange(ctx, host, params, user, token)
-		if err != nil {
-			return err
-		}
-		return c.withCredentials(ctx, host, base, "", bearer, "Bearer")
-	}
-	return &CheckError{Cause: CauseNotRegistry, Host: host, Err: errors.New("HTTP 401 without a Basic or Bearer challenge")}
-}
-
-func (c *Checker) withCredentials(ctx context.Context, host, base, user, token, scheme string) error {
-	resp, err := c.get(ctx, base, func(r *http.Request) {
-		if scheme == "Basic" {
-			r.SetBasicAuth(user, token)
-		} else {
-			r.Header.Set("Authorization", "Bearer "+token)
-		}
-	})
+	resp, err := c.get(ctx, "https://"+host+"/v2/", func(r *http.Request) { r.Header.Set("Authorization", authz) })
 	if err != nil {
 		return c.classify(host, err, token)
 	}
@@ -114,6 +86,39 @@ func (c *Checker) withCredentials(ctx context.Context, host, base, user, token, 
 	return &CheckError{Cause: CauseNotRegistry, Host: host, Err: fmt.Errorf("GET /v2/ with credentials answered HTTP %d", resp.StatusCode)}
 }
 
+// Authorization follows the registry's challenge and returns the
+// Authorization header value for requests to host: Basic credentials, or a
+// bearer token from the token realm (for scope, when given).
+func (c *Checker) Authorization(ctx context.Context, host, user, token, scope string) (string, error) {
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+token))
+	resp, err := c.get(ctx, "https://"+host+"/v2/", nil)
+	if err != nil {
+		return "", c.classify(host, err, token)
+	}
+	drain(resp)
+	switch {
+	case resp.StatusCode == http.StatusOK && isRegistry(resp):
+		return basic, nil
+	case resp.StatusCode != http.StatusUnauthorized:
+		return "", &CheckError{Cause: CauseNotRegistry, Host: host, Err: fmt.Errorf("GET /v2/ answered HTTP %d", resp.StatusCode)}
+	}
+	scheme, params := parseChallenge(resp.Header.Get("WWW-Authenticate"))
+	switch scheme {
+	case "basic":
+		return basic, nil
+	case "bearer":
+		if scope != "" {
+			params["scope"] = scope
+		}
+		bearer, err := c.exchange(ctx, host, params, user, token)
+		if err != nil {
+			return "", err
+		}
+		return "Bearer " + bearer, nil
+	}
+	return "", &CheckError{Cause: CauseNotRegistry, Host: host, Err: errors.New("HTTP 401 without a Basic or Bearer challenge")}
+}
+
 // exchange trades Basic credentials for a bearer token at the realm.
 func (c *Checker) exchange(ctx context.Context, host string, params map[string]string, user, token string) (string, error) {
 	realm, err := url.Parse(params["realm"])
@@ -124,8 +129,10 @@ func (c *Checker) exchange(ctx context.Context, host string, params map[string]s
 		return "", &CheckError{Cause: CauseNotRegistry, Host: host, Err: fmt.Errorf("token realm %s is not https: refusing to send credentials", realm.Redacted())}
 	}
 	q := realm.Query()
-	if s := params["service"]; s != "" {
-		q.Set("service", s)
+	for _, k := range []string{"service", "scope"} {
+		for _, v := range strings.Fields(params[k]) {
+			q.Add(k, v)
+		}
 	}
 	realm.RawQuery = q.Encode()
 	resp, err := c.get(ctx, realm.String(), func(r *http.Request) { r.SetBasicAuth(user, token) })

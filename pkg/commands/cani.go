@@ -10,7 +10,6 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -138,28 +137,15 @@ func (o *CanIOptions) Run(ctx context.Context) error {
 }
 
 // checkNewStream adds the create right a push to a stream that does not exist
-// yet needs. Someone who may not read image streams gets the cautious answer.
+// yet needs.
 func (o *CanIOptions) checkNewStream(ctx context.Context, ns string, res *CanIResult) error {
-	exists, err := o.clients.ImageStreamExists(ctx, ns, o.stream)
-	unknown := apierrors.IsForbidden(err)
-	if err != nil && !unknown {
-		return fmt.Errorf("looking up image stream %s/%s: %w", ns, o.stream, err)
-	}
-	if exists {
-		return nil
-	}
-	ok, _, err := o.client.SelfAccess(ctx, rbac.CreateStreamAttributes(ns))
+	d, err := o.client.CanPush(ctx, ns, o.stream, o.clients.ImageStreamExists)
 	if err != nil {
-		return fmt.Errorf("asking the API server: %w", err)
+		return err
 	}
-	if ok {
-		return nil
-	}
-	res.Allowed = false
-	if unknown {
-		res.Reason = fmt.Sprintf("you may not read image streams, so whether %s/%s exists is unknown, and you may not create it: pushes work only to existing streams", ns, o.stream)
-	} else {
-		res.Reason = fmt.Sprintf("image stream %s/%s does not exist and you may not create image streams (pusher cannot; builder and editor can)", ns, o.stream)
+	res.Allowed = d.Allowed
+	if !d.Allowed {
+		res.Reason = d.Reason
 	}
 	return nil
 }

@@ -59,6 +59,7 @@ and the registry's status, logs and metrics.`,
 	root.AddGroup(
 		&cobra.Group{ID: "login", Title: "Logging in:"},
 		&cobra.Group{ID: "access", Title: "Access to the registry:"},
+		&cobra.Group{ID: "images", Title: "Images:"},
 		&cobra.Group{ID: "other", Title: "Other commands:"},
 	)
 	access := []*cobra.Command{
@@ -81,6 +82,10 @@ and the registry's status, logs and metrics.`,
 		NewCmdToken(kf, streams),
 	} {
 		c.GroupID = "login"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{NewCmdPush(kf, streams), NewCmdTag(kf, streams)} {
+		c.GroupID = "images"
 		root.AddCommand(c)
 	}
 	v := NewCmdVersion(streams)

@@ -3,10 +3,12 @@ package kube
 import (
 	"context"
 
+	authnv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	authnclient "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	authzclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 	rbacclient "k8s.io/client-go/kubernetes/typed/rbac/v1"
@@ -22,6 +24,7 @@ type Clients struct {
 	Config  *rest.Config
 	RBAC    rbacclient.RbacV1Interface
 	Authz   authzclient.AuthorizationV1Interface
+	Authn   authnclient.AuthenticationV1Interface
 	Core    coreclient.CoreV1Interface
 	Dynamic dynamic.Interface
 }
@@ -37,6 +40,9 @@ func (f *Flags) Clients() (*Clients, error) {
 		return nil, err
 	}
 	if c.Authz, err = authzclient.NewForConfig(cfg); err != nil {
+		return nil, err
+	}
+	if c.Authn, err = authnclient.NewForConfig(cfg); err != nil {
 		return nil, err
 	}
 	if c.Core, err = coreclient.NewForConfig(cfg); err != nil {
@@ -68,4 +74,14 @@ func (c *Clients) ImageStreamExists(ctx context.Context, namespace, name string)
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// WhoAmI returns the current user's name (SelfSubjectReview), or "" when the
+// server cannot say.
+func (c *Clients) WhoAmI(ctx context.Context) string {
+	r, err := c.Authn.SelfSubjectReviews().Create(ctx, &authnv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		return ""
+	}
+	return r.Status.UserInfo.Username
 }

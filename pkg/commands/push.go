@@ -1,0 +1,287 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/oc-registry/oc-registry/pkg/auth"
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/image"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/oc-registry/oc-registry/pkg/rbac"
+	"github.com/spf13/cobra"
+	"go.podman.io/image/v5/types"
+	"golang.org/x/term"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// imageFlags are what push and tag share: where the registry is, how to
+// authenticate, and how to report.
+type imageFlags struct {
+	registryTarget
+	AuthFile    string
+	CertDir     string
+	Insecure    bool
+	Flatten     bool
+	NoPreflight bool
+	Quiet       bool
+	Output      string
+	DigestFile  string
+	RetryTimes  int
+
+	kf      *kube.Flags
+	clients *kube.Clients
+	rbac    *rbac.Client
+}
+
+func (f *imageFlags) addFlags(cmd *cobra.Command) {
+	f.registryTarget.addFlags(cmd)
+	fl := cmd.Flags()
+	fl.StringVarP(&f.AuthFile, "registry-config", "a", "", "Auth file with registry credentials (default: as login writes it).")
+	fl.StringVar(&f.CertDir, "cert-dir", "", "Directory of HOST/ca.crt files to trust (default: the containers certs.d directories).")
+	fl.BoolVar(&f.Insecure, "insecure", false, "Do not verify the registry's TLS certificate (not recommended).")
+	fl.BoolVar(&f.Flatten, "flatten", false, "Join extra path levels into the name with '-' (p/a/b becomes p/a-b).")
+	fl.BoolVar(&f.NoPreflight, "no-preflight", false, "Skip the permission check before the upload.")
+	fl.BoolVarP(&f.Quiet, "quiet", "q", false, "No progress output.")
+	fl.StringVarP(&f.Output, "output", "o", "", "Output format: json or yaml.")
+	fl.StringVar(&f.DigestFile, "digestfile", "", "Write the image digest to this file.")
+	fl.IntVar(&f.RetryTimes, "retry-times", 3, "Retries after a transient failure (dropped connection, 5xx, 429).")
+}
+
+func (f *imageFlags) validate() error {
+	if err := f.registryTarget.validate(); err != nil {
+		return err
+	}
+	if f.RetryTimes < 0 {
+		return clierr.Usagef("--retry-times must be 0 or more")
+	}
+	return usageIfErr(output.Validate(f.Output))
+}
+
+// complete builds clients and finds the registry, unless the target names
+// its registry and no preflight is wanted.
+func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
+	if t.Registry != "" && f.Registry == "" {
+		f.Registry = t.Registry
+	}
+	var err error
+	if !f.NoPreflight || f.Registry == "" {
+		if f.clients, err = f.kf.Clients(); err != nil {
+			return err
+		}
+		f.rbac = &rbac.Client{RBAC: f.clients.RBAC, Authz: f.clients.Authz, Core: f.clients.Core}
+	}
+	if err := f.resolve(ctx, f.clients); err != nil {
+		return err
+	}
+	t.Registry = f.host
+	return nil
+}
+
+func (f *imageFlags) sys() *types.SystemContext {
+	sys := &types.SystemContext{
+		AuthFilePath:            auth.AuthFile{Path: f.AuthFile}.Resolve(),
+		DockerRegistryUserAgent: "oc-registry",
+	}
+	if f.CertDir != "" {
+		sys.DockerPerHostCertDirPath = f.CertDir
+	}
+	if f.Insecure {
+		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
+	}
+	return sys
+}
+
+// checkProject fails early when the project does not exist.
+func (f *imageFlags) checkProject(ctx context.Context, project string) error {
+	_, err := f.clients.Core.Namespaces().Get(ctx, project, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return clierr.WithHint(fmt.Errorf("project %q does not exist: the registry stores images only in existing projects", project),
+			"create it first: oc new-project %s", project)
+	}
+	return nil // forbidden: the access review below decides
+}
+
+// deny turns a preflight "no" into an error with the grant to ask for.
+func (f *imageFlags) deny(ctx context.Context, d rbac.Decision, project string) error {
+	who := f.clients.WhoAmI(ctx)
+	subject := who
+	if strings.HasPrefix(who, "system:serviceaccount:") {
+		subject = "--serviceaccount " + strings.Join(strings.Split(strings.TrimPrefix(who, "system:serviceaccount:"), ":"), ":")
+	}
+	if subject == "" {
+		subject = "USER"
+	}
+	return &clierr.Error{Err: errors.New(d.Reason + "; nothing was uploaded"), Code: clierr.CodeForbidden,
+		Hint: fmt.Sprintf("ask a project admin to run: oc-registry grant %s %s -n %s", d.Role, subject, project)}
+}
+
+func (f *imageFlags) print(w io.Writer, res *image.Result) error {
+	if f.DigestFile != "" {
+		if err := os.WriteFile(f.DigestFile, []byte(res.Digest), 0o644); err != nil {
+			return fmt.Errorf("--digestfile: %w", err)
+		}
+	}
+	return output.Print(w, f.Output, res, func(w io.Writer) error {
+		_, err := fmt.Fprintln(w, res.Reference)
+		return err
+	})
+}
+
+// PushOptions pushes an image into a project.
+type PushOptions struct {
+	imageFlags
+	Tags []string
+	Jobs int
+
+	source string
+	target image.Target
+	src    types.ImageReference
+	genericiooptions.IOStreams
+}
+
+// NewCmdPush builds `push SOURCE PROJECT/NAME[:TAG]`.
+func NewCmdPush(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &PushOptions{IOStreams: streams}
+	o.kf = kf
+	cmd := &cobra.Command{
+		Use:   "push SOURCE PROJECT/NAME[:TAG]",
+		Short: "Push an image into a project, with name and permission checks first",
+		Long: `Push an image into the integrated registry as PROJECT/NAME[:TAG] (tag: latest).
+
+Before anything is sent, the name is checked against the registry's rule
+(exactly one project level, valid project, name and tag), the project must
+exist, and an access review checks that you may push there, and create the
+image stream when it is new. When you may not, it says which role to ask for.
+
+SOURCE is one of:
+  oci:DIR[:REF]             an OCI layout directory (a bare DIR works too)
+  oci-archive:FILE[:REF]    an OCI archive
+  docker-archive:FILE[:REF] a docker save archive
+  dir:DIR                   a c/image dir: directory
+  docker://REGISTRY/IMAGE   another registry (credentials from the same auth file)
+
+The registry and credentials are those 'oc-registry login' set up. Layers go
+up in parallel (--jobs); layers already in the registry are not sent again.
+The manifest is written last: a failed push never leaves the tag pointing at
+a partial image. The pushed reference with its digest goes to stdout.`,
+		Example: `  oc-registry push oci:./build/app:latest team-a/app:v1
+  oc-registry push docker-archive:app.tar team-a/app --tag v1 --tag stable
+  oc-registry push docker://quay.io/org/tool:2.0 team-a/tool:2.0 -o json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(args); err != nil {
+				return err
+			}
+			if err := o.Complete(cmd.Context()); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.imageFlags.addFlags(cmd)
+	cmd.Flags().StringArrayVar(&o.Tags, "tag", nil, "Also tag the image with this tag (repeatable).")
+	cmd.Flags().IntVar(&o.Jobs, "jobs", 4, "Layers to upload in parallel.")
+	return cmd
+}
+
+// Validate checks names and flags before any network call. (It runs
+// before Complete so that bad names never need a cluster.)
+func (o *PushOptions) Validate(args []string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if o.Jobs < 1 || o.Jobs > 32 {
+		return clierr.Usagef("--jobs must be between 1 and 32")
+	}
+	o.source = args[0]
+	t, err := image.ParseTarget(args[1], o.Flatten)
+	if err != nil {
+		return clierr.WithCode(clierr.CodeUsage, err)
+	}
+	o.target = t
+	for _, tag := range o.Tags {
+		if _, err := image.ParseTarget(t.Repo()+":"+tag, false); err != nil {
+			return clierr.WithCode(clierr.CodeUsage, fmt.Errorf("--tag %q: %w", tag, err))
+		}
+	}
+	src, err := image.ParseSource(o.source)
+	if err != nil {
+		return clierr.WithCode(clierr.CodeUsage, err)
+	}
+	o.src = src
+	return nil
+}
+
+// Complete finds the registry and builds clients.
+func (o *PushOptions) Complete(ctx context.Context) error { return o.complete(ctx, &o.target) }
+
+// Run checks permissions and pushes.
+func (o *PushOptions) Run(ctx context.Context) error {
+	if !o.NoPreflight {
+		if err := o.checkProject(ctx, o.target.Project); err != nil {
+			return err
+		}
+		d, err := o.rbac.CanPush(ctx, o.target.Project, o.target.Name, o.clients.ImageStreamExists)
+		if err != nil {
+			return fmt.Errorf("permission check: %w", err)
+		}
+		if !d.Allowed {
+			return o.deny(ctx, d, o.target.Project)
+		}
+	}
+	opts := image.Options{Sys: o.sys(), SourceSys: o.sys(), Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
+	if !o.Quiet {
+		if f, ok := o.ErrOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			opts.ReportWriter = o.ErrOut
+		} else {
+			opts.Progress, opts.ProgressEvery = progressLine(o.ErrOut), 3*time.Second
+		}
+	}
+	res, err := image.Push(ctx, o.src, o.target, o.Tags, opts)
+	if err != nil {
+		return explainPush(err)
+	}
+	if !o.Quiet {
+		fmt.Fprintf(o.ErrOut, "pushed %s in %.1fs: %d blobs uploaded (%s), %d already in the registry\n",
+			o.target.Repo()+":"+strings.Join(res.Tags, ","), res.Seconds, res.Pushed, mib(res.Moved), res.Reused)
+	}
+	return o.print(o.Out, res)
+}
+
+func progressLine(w io.Writer) func(image.Progress) {
+	return func(p image.Progress) {
+		if p.Total == 0 {
+			return
+		}
+		rate := float64(p.Done) / p.Elapsed.Seconds()
+		eta := "?"
+		if rate > 0 {
+			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
+		}
+		fmt.Fprintf(w, "pushed %s of %s, %.1f MB/s, ETA %s\n", mib(p.Done), mib(p.Total), rate/1e6, eta)
+	}
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// explainPush adds hints for the usual failures of the upload itself.
+func explainPush(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "authentication required") || strings.Contains(msg, "unauthorized"):
+		return &clierr.Error{Err: err, Code: clierr.CodeUnauthorized,
+			Hint: "log in first (oc-registry login), or check your role: oc-registry can-i push -n PROJECT"}
+	case strings.Contains(msg, "x509"):
+		return clierr.WithHint(err, "run 'oc-registry login' to install the registry CA, or pass --cert-dir")
+	}
+	return err
+}

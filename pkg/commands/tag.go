@@ -1,0 +1,100 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/image"
+	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// TagOptions retags an image inside the registry.
+type TagOptions struct {
+	imageFlags
+	src, dst image.Target
+	genericiooptions.IOStreams
+}
+
+// NewCmdTag builds `tag SRC DST`.
+func NewCmdTag(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &TagOptions{IOStreams: streams}
+	o.kf = kf
+	cmd := &cobra.Command{
+		Use:   "tag PROJECT/NAME:TAG PROJECT/NAME:TAG",
+		Short: "Tag an image in the registry, across projects too, without moving layers",
+		Long: `Point a tag at an existing image. The layers are mounted from the source
+repository inside the registry (you need pull on the source and push on the
+destination); only the manifest is written, so tagging takes well under a second
+whatever the image size.`,
+		Example: `  oc-registry tag team-a/app:v1 team-a/app:stable
+  oc-registry tag team-a/app:v1 prod/app:v1`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(args); err != nil {
+				return err
+			}
+			if err := o.complete(cmd.Context(), &o.dst); err != nil {
+				return err
+			}
+			o.src.Registry = o.dst.Registry
+			return o.Run(cmd.Context())
+		},
+	}
+	o.imageFlags.addFlags(cmd)
+	return cmd
+}
+
+// Validate checks both names.
+func (o *TagOptions) Validate(args []string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	var err error
+	if o.src, err = image.ParseTarget(args[0], o.Flatten); err != nil {
+		return clierr.WithCode(clierr.CodeUsage, fmt.Errorf("source: %w", err))
+	}
+	if o.dst, err = image.ParseTarget(args[1], o.Flatten); err != nil {
+		return clierr.WithCode(clierr.CodeUsage, fmt.Errorf("destination: %w", err))
+	}
+	if o.src.Registry != "" && o.dst.Registry != "" && o.src.Registry != o.dst.Registry {
+		return clierr.Usagef("tag works inside one registry: use push docker://%s %s to copy between registries", o.src, o.dst.Repo())
+	}
+	if o.dst.Registry == "" {
+		o.dst.Registry = o.src.Registry
+	}
+	return nil
+}
+
+// Run checks permissions and tags.
+func (o *TagOptions) Run(ctx context.Context) error {
+	if !o.NoPreflight {
+		if err := o.checkProject(ctx, o.dst.Project); err != nil {
+			return err
+		}
+		d, err := o.rbac.CanPull(ctx, o.src.Project, o.src.Name)
+		if err != nil {
+			return fmt.Errorf("permission check: %w", err)
+		}
+		if !d.Allowed {
+			return o.deny(ctx, d, o.src.Project)
+		}
+		if d, err = o.rbac.CanPush(ctx, o.dst.Project, o.dst.Name, o.clients.ImageStreamExists); err != nil {
+			return fmt.Errorf("permission check: %w", err)
+		}
+		if !d.Allowed {
+			return o.deny(ctx, d, o.dst.Project)
+		}
+	}
+	res, err := image.Tag(ctx, o.src, o.dst, image.Options{Sys: o.sys()})
+	if err != nil {
+		return explainPush(err)
+	}
+	if !o.Quiet {
+		fmt.Fprintf(o.ErrOut, "tagged %s as %s in %.2fs: %d blobs mounted or present, %d copied\n",
+			o.src.Repo()+":"+o.src.Tag, o.dst.Repo()+":"+o.dst.Tag, res.Seconds, res.Reused, res.Pushed)
+	}
+	return o.print(o.Out, res)
+}

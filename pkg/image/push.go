@@ -1,0 +1,214 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/signature"
+	"go.podman.io/image/v5/types"
+)
+
+// Options tune push and tag.
+type Options struct {
+	Sys           *types.SystemContext // destination: auth file, CA, TLS
+	SourceSys     *types.SystemContext // source (docker:// sources): its own auth entries
+	Jobs          int                  // layers uploaded in parallel
+	RetryTimes    int                  // retries after a transient failure
+	RetryDelay    time.Duration        // first back-off; doubles each time
+	ReportWriter  io.Writer            // c/image's per-layer bars (a terminal), or nil
+	Progress      func(Progress)       // called every ProgressEvery with totals, or nil
+	ProgressEvery time.Duration
+	Log           io.Writer // retry notes
+}
+
+// Progress is the aggregate state of a push.
+type Progress struct {
+	Done, Total int64
+	Elapsed     time.Duration
+}
+
+// Result is the stable shape of `push -o json` and `tag -o json`.
+type Result struct {
+	Reference string   `json:"reference"` // REGISTRY/PROJECT/NAME@DIGEST
+	Digest    string   `json:"digest"`
+	Size      int64    `json:"size"` // bytes of all blobs of the image
+	Pushed    int      `json:"layersPushed"`
+	Reused    int      `json:"layersReused"` // already there, or mounted from another repository
+	Moved     int64    `json:"bytesUploaded"`
+	Seconds   float64  `json:"seconds"`
+	Tags      []string `json:"tags"`
+}
+
+func dockerRef(t Target) (types.ImageReference, error) {
+	return docker.ParseReference("//" + t.String())
+}
+
+func policy() (*signature.PolicyContext, error) {
+	return signature.NewPolicyContext(&signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}})
+}
+
+// Push copies src to dst (and tags it with extraTags). The manifest is
+// written last, so a failed push never leaves a tag on a partial image.
+func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags []string, o Options) (*Result, error) {
+	start := time.Now()
+	destRef, err := dockerRef(dst)
+	if err != nil {
+		return nil, fmt.Errorf("destination %s: %w", dst, err)
+	}
+	pc, err := policy()
+	if err != nil {
+		return nil, err
+	}
+	defer pc.Destroy()
+
+	res := &Result{}
+	var copied []byte
+	for attempt := 0; ; attempt++ {
+		tracker := newTracker(o.Progress, o.ProgressEvery, start)
+		copied, err = copy.Image(ctx, pc, destRef, src, &copy.Options{
+			ReportWriter:         o.ReportWriter,
+			SourceCtx:            o.SourceSys,
+			DestinationCtx:       o.Sys,
+			ProgressInterval:     200 * time.Millisecond,
+			Progress:             tracker.ch,
+			MaxParallelDownloads: uint(max(o.Jobs, 1)),
+		})
+		tracker.stop()
+		res.Pushed, res.Reused, res.Size, res.Moved = tracker.pushed, tracker.reused, tracker.total, tracker.done
+		if err == nil || attempt >= o.RetryTimes || !Transient(err) || ctx.Err() != nil {
+			break
+		}
+		delay := o.RetryDelay << attempt
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "push failed (%v); retrying in %s (attempt %d of %d)\n", err, delay, attempt+2, o.RetryTimes+1)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pushing %s: %w", dst.Repo()+":"+dst.Tag, err)
+	}
+	dgst, err := manifest.Digest(copied)
+	if err != nil {
+		return nil, err
+	}
+	res.Digest = dgst.String()
+	res.Reference = dst.Registry + "/" + dst.Repo() + "@" + res.Digest
+	res.Tags = []string{dst.Tag}
+	for _, t := range extraTags {
+		extra := dst
+		extra.Tag = t
+		if _, err := Tag(ctx, dst, extra, o); err != nil {
+			return res, fmt.Errorf("adding tag %s: %w", t, err)
+		}
+		res.Tags = append(res.Tags, t)
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// Transient reports whether err is worth another try: dropped
+// connections, timeouts, 5xx and 429 answers.
+func Transient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, s := range []string{"unauthorized", "authentication required", "denied", "manifest unknown", "name unknown", "invalid"} {
+		if strings.Contains(msg, s) {
+			return false
+		}
+	}
+	for _, s := range []string{"connection reset", "connection refused", "broken pipe", "unexpected eof", ": eof", "i/o timeout",
+		"tls handshake timeout", "timeout awaiting", "server misbehaving", "http status: 5", "500 internal", "502 bad gateway",
+		"503 service", "504 gateway", "429", "too many requests", "use of closed network connection"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// tracker turns c/image's per-blob progress into totals and counts.
+type tracker struct {
+	ch      chan types.ProgressProperties
+	quit    chan struct{}
+	stopped chan struct{}
+
+	blobs, seen    map[string]int64
+	total, done    int64
+	pushed, reused int
+}
+
+func newTracker(report func(Progress), every time.Duration, start time.Time) *tracker {
+	t := &tracker{ch: make(chan types.ProgressProperties, 64), quit: make(chan struct{}), stopped: make(chan struct{}), blobs: map[string]int64{}, seen: map[string]int64{}}
+	if every <= 0 {
+		every = 3 * time.Second
+	}
+	go func() {
+		defer close(t.stopped)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case p := <-t.ch:
+				t.add(p)
+			case <-tick.C:
+				if report != nil {
+					report(Progress{Done: t.done, Total: t.total, Elapsed: time.Since(start)})
+				}
+			case <-t.quit:
+				for {
+					select {
+					case p := <-t.ch:
+						t.add(p)
+					default:
+						return
+					}
+				}
+			}
+		}
+	}()
+	return t
+}
+
+func (t *tracker) add(p types.ProgressProperties) {
+	d := p.Artifact.Digest.String()
+	switch p.Event {
+	case types.ProgressEventNewArtifact:
+		if _, seen := t.blobs[d]; !seen && p.Artifact.Size > 0 {
+			t.blobs[d] = p.Artifact.Size
+			t.total += p.Artifact.Size
+		}
+	case types.ProgressEventRead:
+		t.done += int64(p.OffsetUpdate)
+		t.seen[d] += int64(p.OffsetUpdate)
+	case types.ProgressEventDone:
+		t.pushed++
+		if size := t.blobs[d]; size > t.seen[d] {
+			t.done += size - t.seen[d]
+			t.seen[d] = size
+		}
+	case types.ProgressEventSkipped:
+		t.reused++
+		if _, seen := t.blobs[d]; !seen && p.Artifact.Size > 0 {
+			t.blobs[d] = p.Artifact.Size
+			t.total += p.Artifact.Size
+		}
+	}
+}
+
+func (t *tracker) stop() {
+	close(t.quit)
+	<-t.stopped
+}

@@ -1,0 +1,62 @@
+package rbac
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// Decision is a preflight answer with the reason and the fix.
+type Decision struct {
+	Allowed bool
+	Reason  string
+	Role    string // the role an admin should grant, when denied
+}
+
+// CanPush asks (SelfSubjectAccessReview) whether the current user may push
+// to namespace/stream: update imagestreams/layers, and create imagestreams
+// when the stream does not exist yet. exists may be nil when stream is "".
+func (c *Client) CanPush(ctx context.Context, namespace, stream string, exists func(ctx context.Context, ns, name string) (bool, error)) (Decision, error) {
+	ok, _, err := c.SelfAccess(ctx, Attributes(Push, namespace, stream))
+	if err != nil {
+		return Decision{}, err
+	}
+	if !ok {
+		return Decision{Reason: fmt.Sprintf("you may not push to project %s (update imagestreams/layers is denied)", namespace), Role: "editor"}, nil
+	}
+	if stream == "" || exists == nil {
+		return Decision{Allowed: true}, nil
+	}
+	found, err := exists(ctx, namespace, stream)
+	unknown := apierrors.IsForbidden(err)
+	if err != nil && !unknown {
+		return Decision{}, fmt.Errorf("looking up image stream %s/%s: %w", namespace, stream, err)
+	}
+	if found {
+		return Decision{Allowed: true}, nil
+	}
+	ok, _, err = c.SelfAccess(ctx, CreateStreamAttributes(namespace))
+	if err != nil {
+		return Decision{}, err
+	}
+	if ok {
+		return Decision{Allowed: true}, nil
+	}
+	if unknown {
+		return Decision{Reason: fmt.Sprintf("you may not read image streams, so whether %s/%s exists is unknown, and you may not create it: pushes work only to existing streams", namespace, stream), Role: "builder"}, nil
+	}
+	return Decision{Reason: fmt.Sprintf("image stream %s/%s does not exist and you may not create image streams (pusher cannot; builder and editor can)", namespace, stream), Role: "builder"}, nil
+}
+
+// CanPull asks whether the current user may pull from namespace/stream.
+func (c *Client) CanPull(ctx context.Context, namespace, stream string) (Decision, error) {
+	ok, _, err := c.SelfAccess(ctx, Attributes(Pull, namespace, stream))
+	if err != nil {
+		return Decision{}, err
+	}
+	if !ok {
+		return Decision{Reason: fmt.Sprintf("you may not pull from project %s (get imagestreams/layers is denied)", namespace), Role: "viewer"}, nil
+	}
+	return Decision{Allowed: true}, nil
+}
