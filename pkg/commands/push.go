@@ -79,11 +79,34 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 		}
 		f.rbac = &rbac.Client{RBAC: f.clients.RBAC, Authz: f.clients.Authz, Core: f.clients.Core}
 	}
+	explicit := f.Registry != "" || f.Internal || f.Public
 	if err := f.resolve(ctx, f.clients); err != nil {
 		return err
 	}
+	if !explicit {
+		f.preferLoggedIn()
+	}
 	t.Registry = f.host
 	return nil
+}
+
+// preferLoggedIn switches to another of the registry's hosts (internal,
+// public, route, service) when only that one has credentials: push where
+// login logged in.
+func (f *imageFlags) preferLoggedIn() {
+	file := auth.AuthFile{Path: f.AuthFile}
+	if _, ok := file.Get(f.host); ok || f.info == nil {
+		return
+	}
+	for _, h := range append(append([]string{f.info.Internal}, f.info.Public...), f.info.Route, f.info.Service) {
+		if h == "" || h == f.host {
+			continue
+		}
+		if _, ok := file.Get(h); ok {
+			f.host, f.source = h, "the registry host you logged in to"
+			return
+		}
+	}
 }
 
 func (f *imageFlags) sys() *types.SystemContext {

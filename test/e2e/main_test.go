@@ -28,6 +28,8 @@ var env struct {
 	tokens     map[string]string
 	clusterLog string
 	crane      string // path to crane, or "" when not installed
+	clusterBin string // the built test/cluster program, for stop-registry and start-registry
+	clusterDir string
 }
 
 func TestMain(m *testing.M) {
@@ -83,6 +85,15 @@ func run(m *testing.M) int {
 	}
 	if err := os.Link(env.bin, filepath.Join(env.binDir, "kubectl-image_registry")); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	env.clusterDir = clusterDir
+	env.clusterBin = filepath.Join(tmp, "cluster")
+	cb := exec.Command("go", "build", "-o", env.clusterBin, ".")
+	cb.Dir = clusterDir
+	cb.Stdout, cb.Stderr = os.Stderr, os.Stderr
+	if err := cb.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: building the cluster program:", err)
 		return 1
 	}
 	if p, err := exec.LookPath("crane"); err == nil {

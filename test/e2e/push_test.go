@@ -1,0 +1,243 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oc-registry/oc-registry/internal/testimage"
+)
+
+type pushResult struct {
+	Reference, Digest string
+	Pushed            int   `json:"layersPushed"`
+	Reused            int   `json:"layersReused"`
+	Moved             int64 `json:"bytesUploaded"`
+	Tags              []string
+}
+
+// loggedIn returns a login environment for user, logged in to the internal host.
+func loggedIn(t *testing.T, user string) loginEnv {
+	t.Helper()
+	l := newLoginEnv(t)
+	removeInstalledCA(t, env.registry)
+	if r := ocr(t, l.opts(user), "login", "--internal"); r.code != 0 {
+		t.Fatalf("login as %s: %s", user, r)
+	}
+	return l
+}
+
+func pushJSON(t *testing.T, l loginEnv, user string, args ...string) (pushResult, result) {
+	t.Helper()
+	r := ocr(t, l.opts(user), append([]string{"push", "-o", "json"}, args...)...)
+	var res pushResult
+	if r.code == 0 {
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatalf("push -o json: %v: %s", err, r)
+		}
+	}
+	return res, r
+}
+
+func inspectDigest(t *testing.T, l loginEnv, ref string) string {
+	t.Helper()
+	r := execIn(t, l.opts(""), "skopeo", "inspect", "--format", "{{.Digest}}", "docker://"+env.registry+"/"+ref)
+	if r.code != 0 {
+		return ""
+	}
+	return strings.TrimSpace(r.stdout)
+}
+
+func TestPushFromEveryLocalFormat(t *testing.T) {
+	ns := newProject(t, "push")
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
+	l := loggedIn(t, "alice")
+
+	dir := t.TempDir()
+	want, err := testimage.Write(dir, "latest", 3, 256<<10, seedFor(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, r := pushJSON(t, l, "alice", "oci:"+dir+":latest", ns+"/app:v1", "--tag", "stable")
+	if r.code != 0 || res.Digest != want || res.Pushed != 4 || strings.Join(res.Tags, ",") != "v1,stable" {
+		t.Fatalf("push from an OCI layout: %+v %s", res, r)
+	}
+	if got := inspectDigest(t, l, ns+"/app:stable"); got != want {
+		t.Fatalf("skopeo sees %q at app:stable, want %s", got, want)
+	}
+	if out := mustKubectl(t, "admin", "get", "imagestreams.image.openshift.io", "app", "-n", ns, "-o", "jsonpath={.status.tags[*].tag}"); !strings.Contains(out, "v1") || !strings.Contains(out, "stable") {
+		t.Fatalf("ImageStream tags: %q", out)
+	}
+
+	// oci-archive: a tar of an OCI layout.
+	archive := filepath.Join(t.TempDir(), "img.tar")
+	if out, err := exec.Command("tar", "-C", dir, "-cf", archive, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, out)
+	}
+	res, r = pushJSON(t, l, "alice", "oci-archive:"+archive, ns+"/from-archive:v1")
+	if r.code != 0 || res.Digest != want {
+		t.Fatalf("push from an oci-archive: %+v %s", res, r)
+	}
+
+	// docker-archive, made by skopeo.
+	darchive := filepath.Join(t.TempDir(), "docker.tar")
+	if r := skopeo(t, "copy", "--quiet", "oci:"+dir+":latest", "docker-archive:"+darchive+":x/y:latest"); r.code != 0 {
+		t.Fatalf("making a docker-archive: %s", r)
+	}
+	res, r = pushJSON(t, l, "alice", "docker-archive:"+darchive, ns+"/from-docker:v1")
+	if r.code != 0 || res.Digest == "" {
+		t.Fatalf("push from a docker-archive: %s", r)
+	}
+	if got := inspectDigest(t, l, ns+"/from-docker:v1"); got != res.Digest {
+		t.Fatalf("skopeo sees %q, push said %s", got, res.Digest)
+	}
+
+	// A bare directory is an OCI layout; pushing again uploads nothing.
+	// The config blob is checked and counted, but no layer is sent again.
+	res, r = pushJSON(t, l, "alice", dir, ns+"/app:v1")
+	if r.code != 0 || res.Reused < 3 || res.Moved > 4096 {
+		t.Fatalf("re-push: %+v %s", res, r)
+	}
+}
+
+// tag across projects mounts blobs: the registry sees no blob read and no
+// blob upload.
+func TestTagAcrossProjectsMovesNoBlobs(t *testing.T) {
+	src := newProject(t, "tagsrc")
+	dst := newProject(t, "tagdst")
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", src)
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", dst)
+	l := loggedIn(t, "alice")
+	dir := t.TempDir()
+	want, _ := testimage.Write(dir, "latest", 2, 512<<10, seedFor(t))
+	if _, r := pushJSON(t, l, "alice", dir, src+"/app:v1"); r.code != 0 {
+		t.Fatalf("push: %s", r)
+	}
+	before, _ := os.Stat(env.clusterLog)
+	r := ocr(t, l.opts("alice"), "tag", src+"/app:v1", dst+"/app:prod", "-o", "json")
+	var res pushResult
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Moved != 0 || res.Pushed != 0 || res.Reused != 3 {
+		t.Fatalf("tag: %s", r)
+	}
+	time.Sleep(200 * time.Millisecond)
+	logs := readFrom(t, env.clusterLog, before.Size())
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "response completed") &&
+			(strings.Contains(line, "http.request.method=PATCH") ||
+				(strings.Contains(line, "http.request.method=GET") && strings.Contains(line, "/blobs/sha256:"))) {
+			t.Fatalf("tag moved blob bytes: %s", line)
+		}
+	}
+	if !strings.Contains(logs, "mount=") {
+		t.Fatalf("no blob mount in the registry log during tag")
+	}
+	if got := inspectDigest(t, l, dst+"/app:prod"); got != want {
+		t.Fatalf("tagged image digest %q, want %s", got, want)
+	}
+}
+
+func readFrom(t *testing.T, path string, off int64) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Seek(off, 0)
+	b := make([]byte, 4<<20)
+	n, _ := f.Read(b)
+	return string(b[:n])
+}
+
+func TestPushDeniedBeforeUpload(t *testing.T) {
+	ns := newProject(t, "deny")
+	l := loggedIn(t, "alice")
+	dir := t.TempDir()
+	testimage.Write(dir, "latest", 1, 64<<10, seedFor(t))
+
+	before, _ := os.Stat(env.clusterLog)
+	r := ocr(t, l.opts("alice"), "push", dir, ns+"/app:v1")
+	if r.code != 4 || !strings.Contains(r.stderr, "nothing was uploaded") || !strings.Contains(r.stderr, "oc-registry grant editor alice -n "+ns) {
+		t.Fatalf("push without a role: %s", r)
+	}
+	if logs := readFrom(t, env.clusterLog, before.Size()); strings.Contains(logs, ns+"/app") {
+		t.Fatalf("the registry saw a request for %s/app", ns)
+	}
+
+	mustOCR(t, "admin", "grant", "pusher", "alice", "-n", ns)
+	r = ocr(t, l.opts("alice"), "push", dir, ns+"/new:v1")
+	if r.code != 4 || !strings.Contains(r.stderr, "builder") {
+		t.Fatalf("pusher and a new stream: %s", r)
+	}
+	r = ocr(t, runOpts{user: "admin", home: l.home, env: []string{"XDG_RUNTIME_DIR=" + l.runtime}}, "push", dir, "no-such-project-x/app")
+	if r.code != 1 || !strings.Contains(r.stderr, `project "no-such-project-x" does not exist`) {
+		t.Fatalf("nonexistent project: %s", r)
+	}
+	for _, bad := range []string{"app", ns + "/a/b", ns + "/App", ns + "/app@sha256:0000"} {
+		if r := ocr(t, l.opts("alice"), "push", dir, bad); r.code != 2 {
+			t.Errorf("push to %q: %s", bad, r)
+		}
+	}
+}
+
+// The registry goes away in the middle of an upload: without retries the
+// push fails and the tag does not exist; with retries it completes.
+func TestPushSurvivesARegistryRestart(t *testing.T) {
+	ns := newProject(t, "fault")
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
+	l := loggedIn(t, "alice")
+	dir := t.TempDir()
+	want, _ := testimage.Write(dir, "latest", 4, 48<<20, seedFor(t))
+
+	interrupt := func(repo string) {
+		before, _ := os.Stat(env.clusterLog)
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Contains(readFrom(t, env.clusterLog, before.Size()), repo+"/blobs/uploads/") {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cluster(t, "stop-registry")
+		time.Sleep(1500 * time.Millisecond)
+		cluster(t, "start-registry")
+	}
+
+	done := make(chan result, 1)
+	go func() { done <- ocr(t, l.opts("alice"), "push", dir, ns+"/once:v1", "--retry-times", "0", "-q") }()
+	interrupt(ns + "/once")
+	if r := <-done; r.code == 0 {
+		t.Fatalf("push without retries survived the outage; the test did not interrupt it: %s", r)
+	}
+	if got := inspectDigest(t, l, ns+"/once:v1"); got != "" {
+		t.Fatalf("a failed push left the tag pointing at %s", got)
+	}
+
+	go func() { done <- ocr(t, l.opts("alice"), "push", dir, ns+"/retried:v1", "--retry-times", "5") }()
+	interrupt(ns + "/retried")
+	r := <-done
+	if r.code != 0 || !strings.Contains(r.stderr, "retrying") {
+		t.Fatalf("push with retries: %s", r)
+	}
+	if got := inspectDigest(t, l, ns+"/retried:v1"); got != want {
+		t.Fatalf("after the retried push the tag points at %q, want %s", got, want)
+	}
+}
+
+func cluster(t *testing.T, verb string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, env.clusterBin, verb)
+	cmd.Dir = env.clusterDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cluster %s: %v\n%s", verb, err, out)
+	}
+}
