@@ -102,7 +102,14 @@ func (c *Checker) Authorization(ctx context.Context, host, user, token, scope st
 	case resp.StatusCode != http.StatusUnauthorized:
 		return "", &CheckError{Cause: CauseNotRegistry, Host: host, Err: fmt.Errorf("GET /v2/ answered HTTP %d", resp.StatusCode)}
 	}
-	scheme, params := parseChallenge(resp.Header.Get("WWW-Authenticate"))
+	return c.FromChallenge(ctx, host, resp.Header.Get("WWW-Authenticate"), user, token, scope)
+}
+
+// FromChallenge answers a WWW-Authenticate challenge from host with an
+// Authorization header value.
+func (c *Checker) FromChallenge(ctx context.Context, host, challenge, user, token, scope string) (string, error) {
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+token))
+	scheme, params := parseChallenge(challenge)
 	switch scheme {
 	case "basic":
 		return basic, nil

@@ -13,6 +13,9 @@ import (
 type Record struct {
 	path  string
 	Hosts map[string][]AuthFile `json:"hosts"`
+	// Servers maps an API server URL to the registry host last logged in
+	// to for it, so push and tag use that host without asking the cluster.
+	Servers map[string]string `json:"servers,omitempty"`
 }
 
 // RecordPath is $XDG_CONFIG_HOME/oc-registry/logins.json.
@@ -27,7 +30,7 @@ func RecordPath() string {
 
 // LoadRecord reads the record; a missing file is an empty record.
 func LoadRecord() (*Record, error) {
-	r := &Record{path: RecordPath(), Hosts: map[string][]AuthFile{}}
+	r := &Record{path: RecordPath(), Hosts: map[string][]AuthFile{}, Servers: map[string]string{}}
 	b, err := os.ReadFile(r.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, nil
@@ -37,6 +40,9 @@ func LoadRecord() (*Record, error) {
 	}
 	if err := json.Unmarshal(b, r); err != nil || r.Hosts == nil {
 		r.Hosts = map[string][]AuthFile{}
+	}
+	if r.Servers == nil {
+		r.Servers = map[string]string{}
 	}
 	return r, nil
 }

@@ -203,7 +203,12 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 		}
 		res.AuthFiles = append(res.AuthFiles, path)
 		f.Path = path
-		if err := auth.UpdateRecord(func(r *auth.Record) { r.Add(o.host, f) }); err != nil {
+		if err := auth.UpdateRecord(func(r *auth.Record) {
+			r.Add(o.host, f)
+			if o.clients != nil {
+				r.Servers[o.clients.Config.Host] = o.host
+			}
+		}); err != nil {
 			warnf(o.ErrOut, "could not note the login for logout: %v", err)
 		}
 	}

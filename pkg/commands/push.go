@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
@@ -80,6 +81,10 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 		f.rbac = &rbac.Client{RBAC: f.clients.RBAC, Authz: f.clients.Authz, Core: f.clients.Core}
 	}
 	explicit := f.Registry != "" || f.Internal || f.Public
+	if !explicit && f.lastLogin() {
+		t.Registry = f.host
+		return nil
+	}
 	if err := f.resolve(ctx, f.clients); err != nil {
 		return err
 	}
@@ -88,6 +93,24 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 	}
 	t.Registry = f.host
 	return nil
+}
+
+// lastLogin uses the host login last wrote credentials for, for this API
+// server, when the auth file still has them: no need to ask the cluster.
+func (f *imageFlags) lastLogin() bool {
+	rec, err := auth.LoadRecord()
+	if err != nil || f.clients == nil {
+		return false
+	}
+	host := rec.Servers[f.clients.Config.Host]
+	if host == "" {
+		return false
+	}
+	if _, ok := (auth.AuthFile{Path: f.AuthFile}).Get(host); !ok {
+		return false
+	}
+	f.host, f.source = host, "your last login"
+	return true
 }
 
 // preferLoggedIn switches to another of the registry's hosts (internal,
@@ -131,6 +154,43 @@ func (f *imageFlags) checkProject(ctx context.Context, project string) error {
 			"create it first: oc new-project %s", project)
 	}
 	return nil // forbidden: the access review below decides
+}
+
+// preflight checks, at once, that the destination project exists, that
+// you may push there (and pull from src, when tagging).
+func (f *imageFlags) preflight(ctx context.Context, src *image.Target, dst image.Target) error {
+	var wg sync.WaitGroup
+	var projectErr, pushErr, pullErr error
+	var push, pull rbac.Decision
+	wg.Add(2)
+	go func() { defer wg.Done(); projectErr = f.checkProject(ctx, dst.Project) }()
+	go func() {
+		defer wg.Done()
+		push, pushErr = f.rbac.CanPush(ctx, dst.Project, dst.Name, f.clients.ImageStreamExists)
+	}()
+	if src != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); pull, pullErr = f.rbac.CanPull(ctx, src.Project, src.Name) }()
+	}
+	wg.Wait()
+	if projectErr != nil {
+		return projectErr
+	}
+	if src != nil {
+		if pullErr != nil {
+			return fmt.Errorf("permission check: %w", pullErr)
+		}
+		if !pull.Allowed {
+			return f.deny(ctx, pull, src.Project)
+		}
+	}
+	if pushErr != nil {
+		return fmt.Errorf("permission check: %w", pushErr)
+	}
+	if !push.Allowed {
+		return f.deny(ctx, push, dst.Project)
+	}
+	return nil
 }
 
 // deny turns a preflight "no" into an error with the grant to ask for.
@@ -250,15 +310,8 @@ func (o *PushOptions) Complete(ctx context.Context) error { return o.complete(ct
 // Run checks permissions and pushes.
 func (o *PushOptions) Run(ctx context.Context) error {
 	if !o.NoPreflight {
-		if err := o.checkProject(ctx, o.target.Project); err != nil {
+		if err := o.preflight(ctx, nil, o.target); err != nil {
 			return err
-		}
-		d, err := o.rbac.CanPush(ctx, o.target.Project, o.target.Name, o.clients.ImageStreamExists)
-		if err != nil {
-			return fmt.Errorf("permission check: %w", err)
-		}
-		if !d.Allowed {
-			return o.deny(ctx, d, o.target.Project)
 		}
 	}
 	opts := image.Options{Sys: o.sys(), SourceSys: o.sys(), Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}

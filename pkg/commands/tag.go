@@ -71,21 +71,8 @@ func (o *TagOptions) Validate(args []string) error {
 // Run checks permissions and tags.
 func (o *TagOptions) Run(ctx context.Context) error {
 	if !o.NoPreflight {
-		if err := o.checkProject(ctx, o.dst.Project); err != nil {
+		if err := o.preflight(ctx, &o.src, o.dst); err != nil {
 			return err
-		}
-		d, err := o.rbac.CanPull(ctx, o.src.Project, o.src.Name)
-		if err != nil {
-			return fmt.Errorf("permission check: %w", err)
-		}
-		if !d.Allowed {
-			return o.deny(ctx, d, o.src.Project)
-		}
-		if d, err = o.rbac.CanPush(ctx, o.dst.Project, o.dst.Name, o.clients.ImageStreamExists); err != nil {
-			return fmt.Errorf("permission check: %w", err)
-		}
-		if !d.Allowed {
-			return o.deny(ctx, d, o.dst.Project)
 		}
 	}
 	res, err := image.Tag(ctx, o.src, o.dst, image.Options{Sys: o.sys()})

@@ -1,13 +1,18 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
@@ -18,9 +23,11 @@ import (
 // mounter asks the registry to link blobs from one repository into another
 // (POST .../blobs/uploads/?mount=DIGEST&from=REPO), so nothing is uploaded.
 type mounter struct {
-	host    string
-	checker *auth.Checker
-	authz   string
+	host       string
+	checker    *auth.Checker
+	authz      string
+	user, pass string
+	scope      string
 }
 
 func newMounter(ctx context.Context, sys *types.SystemContext, host, srcRepo, dstRepo string) (*mounter, error) {
@@ -29,12 +36,12 @@ func newMounter(ctx context.Context, sys *types.SystemContext, host, srcRepo, ds
 		return nil, fmt.Errorf("reading credentials for %s: %w", host, err)
 	}
 	insecure := sys.DockerInsecureSkipTLSVerify == types.OptionalBoolTrue
-	m := &mounter{host: host, checker: auth.NewChecker(trustFor(sys, host), insecure, 30*time.Second)}
-	scope := fmt.Sprintf("repository:%s:pull,push repository:%s:pull", dstRepo, srcRepo)
-	m.authz, err = m.checker.Authorization(ctx, host, creds.Username, creds.Password, scope)
-	if err != nil {
-		return nil, err
-	}
+	m := &mounter{host: host, checker: auth.NewChecker(trustFor(sys, host), insecure, 30*time.Second),
+		user: creds.Username, pass: creds.Password,
+		scope: fmt.Sprintf("repository:%s:pull,push repository:%s:pull", dstRepo, srcRepo)}
+	// OpenShift's registry takes the token as a Basic password on every
+	// request; others answer 401 with a challenge, handled in do.
+	m.authz = "Basic " + base64.StdEncoding.EncodeToString([]byte(creds.Username+":"+creds.Password))
 	return m, nil
 }
 
@@ -72,17 +79,81 @@ func (m *mounter) mount(ctx context.Context, dst, src, dgst string) (bool, error
 }
 
 func (m *mounter) do(ctx context.Context, method, path string) (*http.Response, error) {
+	return m.send(ctx, method, path, nil, nil)
+}
+
+// send makes one request, answering a challenge once if the registry
+// wants another form of credentials.
+func (m *mounter) send(ctx context.Context, method, path string, header http.Header, body []byte) (*http.Response, error) {
 	u := path
 	if parsed, err := url.Parse(path); err != nil || !parsed.IsAbs() {
 		u = "https://" + m.host + path
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, nil)
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		req.Header.Set("Authorization", m.authz)
+		req.Header.Set("User-Agent", "oc-registry")
+		resp, err := m.checker.Client.Do(req)
+		if err != nil {
+			return nil, errors.New(auth.Redact(err.Error(), m.pass))
+		}
+		challenge := resp.Header.Get("WWW-Authenticate")
+		if resp.StatusCode != http.StatusUnauthorized || attempt > 0 || !strings.HasPrefix(strings.ToLower(challenge), "bearer") {
+			return resp, nil
+		}
+		resp.Body.Close()
+		if m.authz, err = m.checker.FromChallenge(ctx, m.host, challenge, m.user, m.pass, m.scope); err != nil {
+			return nil, err
+		}
 	}
-	req.Header.Set("Authorization", m.authz)
-	req.Header.Set("User-Agent", "oc-registry")
-	return m.checker.Client.Do(req)
+}
+
+// manifestTypes are the manifest forms tag accepts.
+var manifestTypes = strings.Join([]string{
+	"application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+	"application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
+}, ", ")
+
+// getManifest reads repo's manifest at ref (a tag or a digest).
+func (m *mounter) getManifest(ctx context.Context, repo, ref string) ([]byte, string, error) {
+	resp, err := m.send(ctx, http.MethodGet, fmt.Sprintf("/v2/%s/manifests/%s", repo, ref), http.Header{"Accept": {manifestTypes}}, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, "", err
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return b, resp.Header.Get("Content-Type"), nil
+	case http.StatusNotFound:
+		return nil, "", fmt.Errorf("%s:%s not found in the registry", repo, ref)
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return nil, "", fmt.Errorf("reading %s:%s: unauthorized: authentication required (HTTP %d)", repo, ref, resp.StatusCode)
+	}
+	return nil, "", fmt.Errorf("reading %s:%s: HTTP %d", repo, ref, resp.StatusCode)
+}
+
+// putManifest writes a manifest to repo at ref.
+func (m *mounter) putManifest(ctx context.Context, repo, ref, mediaType string, body []byte) error {
+	resp, err := m.send(ctx, http.MethodPut, fmt.Sprintf("/v2/%s/manifests/%s", repo, ref), http.Header{"Content-Type": {mediaType}}, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("writing %s:%s: HTTP %d: %s", repo, ref, resp.StatusCode, strings.TrimSpace(string(msg)))
+	}
+	return nil
 }
 
 // trustFor is the system roots plus the CA files c/image would use for host.

@@ -79,6 +79,9 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 			ProgressInterval:     200 * time.Millisecond,
 			Progress:             tracker.ch,
 			MaxParallelDownloads: uint(max(o.Jobs, 1)),
+			// One extra manifest read on a fresh push; on a re-push it
+			// saves a request per blob (measured in bench/push.sh).
+			OptimizeDestinationImageAlreadyExists: true,
 		})
 		tracker.stop()
 		res.Pushed, res.Reused, res.Size, res.Moved = tracker.pushed, tracker.reused, tracker.total, tracker.done

@@ -2,101 +2,74 @@ package image
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/go-digest"
-	"go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/manifest"
-	"go.podman.io/image/v5/pkg/blobinfocache/memory"
 	"go.podman.io/image/v5/types"
 )
 
 // Tag points dst at src's image inside the same registry. Blobs are mounted
-// from src's repository (or found already in dst's), so no layer is
-// downloaded; only the manifest is written.
+// from src's repository (or found already in dst's), so no layer moves;
+// only manifests are written. It talks to the registry directly: a handful
+// of requests, the whole reason tag is fast.
 func Tag(ctx context.Context, src, dst Target, o Options) (*Result, error) {
 	start := time.Now()
-	srcRef, err := dockerRef(src)
-	if err != nil {
-		return nil, fmt.Errorf("source %s: %w", src, err)
-	}
-	dstRef, err := dockerRef(dst)
-	if err != nil {
-		return nil, fmt.Errorf("destination %s: %w", dst, err)
-	}
-	source, err := srcRef.NewImageSource(ctx, o.Sys)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", src.Repo()+":"+src.Tag, err)
-	}
-	defer source.Close()
-	mb, mt, err := source.GetManifest(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("reading the manifest of %s: %w", src.Repo()+":"+src.Tag, err)
-	}
-	blobs, children, err := blobsOf(ctx, source, mb, mt)
-	if err != nil {
-		return nil, err
-	}
-	dest, err := dstRef.NewImageDestination(ctx, o.Sys)
-	if err != nil {
-		return nil, fmt.Errorf("writing %s: %w", dst.Repo(), err)
-	}
-	defer dest.Close()
-
 	m, err := newMounter(ctx, o.Sys, dst.Registry, src.Repo(), dst.Repo())
 	if err != nil {
 		return nil, err
 	}
-	cache := memory.New()
-	res := &Result{}
-	for _, b := range blobs {
-		res.Size += b.Size
-		d := b.Digest.String()
-		// Across repositories one mount request answers both "is it
-		// there" and "link it"; within one repository the blob is there.
-		var have bool
-		if src.Repo() == dst.Repo() {
-			have, err = m.exists(ctx, dst.Repo(), d)
-		} else {
-			have, err = m.mount(ctx, dst.Repo(), src.Repo(), d)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if have {
-			res.Reused++
-			continue
-		}
-		// Not mountable (the registry refused): copy the bytes.
-		rc, size, err := source.GetBlob(ctx, b, cache)
-		if err != nil {
-			return nil, fmt.Errorf("reading blob %s: %w", b.Digest, err)
-		}
-		_, err = dest.PutBlob(ctx, rc, b, cache, false)
-		rc.Close()
-		if err != nil {
-			return nil, fmt.Errorf("writing blob %s: %w", b.Digest, err)
-		}
-		res.Pushed++
-		res.Moved += size
-	}
-	for _, c := range children {
-		if err := dest.PutManifest(ctx, c.blob, &c.digest); err != nil {
-			return nil, fmt.Errorf("writing manifest %s of the list: %w", c.digest, err)
-		}
-	}
-	if err := dest.PutManifest(ctx, mb, nil); err != nil {
-		return nil, fmt.Errorf("writing the manifest of %s: %w", dst.Repo()+":"+dst.Tag, err)
-	}
-	if err := dest.Commit(ctx, image.UnparsedInstance(source, nil)); err != nil {
-		return nil, err
-	}
-	dgst, err := manifest.Digest(mb)
+	mb, mt, err := m.getManifest(ctx, src.Repo(), src.Tag)
 	if err != nil {
 		return nil, err
 	}
-	res.Digest = dgst.String()
+	blobs, children, err := blobsOf(ctx, m, src.Repo(), mb, mt)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	// Across repositories one mount request answers both "is it there" and
+	// "link it"; within one repository the blob is there already. The
+	// requests are independent, so they go out together.
+	errs := make([]error, len(blobs))
+	var wg sync.WaitGroup
+	for i, b := range blobs {
+		res.Size += b.Size
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := b.Digest.String()
+			var have bool
+			var err error
+			if src.Repo() == dst.Repo() {
+				have, err = m.exists(ctx, dst.Repo(), d)
+			} else {
+				have, err = m.mount(ctx, dst.Repo(), src.Repo(), d)
+			}
+			if err == nil && !have {
+				err = fmt.Errorf("the registry would not mount blob %s from %s into %s: use push docker://%s %s to copy the image",
+					d, src.Repo(), dst.Repo(), src, dst.Repo()+":"+dst.Tag)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	res.Reused = len(blobs)
+	for _, c := range children {
+		if err := m.putManifest(ctx, dst.Repo(), c.digest.String(), c.mediaType, c.blob); err != nil {
+			return nil, err
+		}
+	}
+	if err := m.putManifest(ctx, dst.Repo(), dst.Tag, mt, mb); err != nil {
+		return nil, err
+	}
+	res.Digest = digest.FromBytes(mb).String()
 	res.Reference = dst.Registry + "/" + dst.Repo() + "@" + res.Digest
 	res.Tags = []string{dst.Tag}
 	res.Seconds = time.Since(start).Seconds()
@@ -104,20 +77,21 @@ func Tag(ctx context.Context, src, dst Target, o Options) (*Result, error) {
 }
 
 type childManifest struct {
-	digest digest.Digest
-	blob   []byte
+	digest    digest.Digest
+	mediaType string
+	blob      []byte
 }
 
 // blobsOf lists the config and layers of a manifest; for a manifest list,
 // of every image in it, with the images' manifests.
-func blobsOf(ctx context.Context, source types.ImageSource, mb []byte, mt string) ([]types.BlobInfo, []childManifest, error) {
+func blobsOf(ctx context.Context, m *mounter, repo string, mb []byte, mt string) ([]types.BlobInfo, []childManifest, error) {
 	if !manifest.MIMETypeIsMultiImage(mt) {
-		m, err := manifest.FromBlob(mb, mt)
+		parsed, err := manifest.FromBlob(mb, mt)
 		if err != nil {
 			return nil, nil, fmt.Errorf("parsing the manifest: %w", err)
 		}
-		out := []types.BlobInfo{m.ConfigInfo()}
-		for _, l := range m.LayerInfos() {
+		out := []types.BlobInfo{parsed.ConfigInfo()}
+		for _, l := range parsed.LayerInfos() {
 			out = append(out, l.BlobInfo)
 		}
 		return out, nil, nil
@@ -129,16 +103,16 @@ func blobsOf(ctx context.Context, source types.ImageSource, mb []byte, mt string
 	var out []types.BlobInfo
 	var children []childManifest
 	for _, d := range list.Instances() {
-		imb, imt, err := source.GetManifest(ctx, &d)
+		imb, imt, err := m.getManifest(ctx, repo, d.String())
 		if err != nil {
-			return nil, nil, fmt.Errorf("reading manifest %s: %w", d, err)
+			return nil, nil, err
 		}
-		blobs, _, err := blobsOf(ctx, source, imb, imt)
+		blobs, _, err := blobsOf(ctx, m, repo, imb, imt)
 		if err != nil {
 			return nil, nil, err
 		}
 		out = append(out, blobs...)
-		children = append(children, childManifest{digest: d, blob: imb})
+		children = append(children, childManifest{digest: d, mediaType: imt, blob: imb})
 	}
 	return out, children, nil
 }

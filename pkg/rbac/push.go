@@ -3,6 +3,7 @@ package rbac
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -18,29 +19,41 @@ type Decision struct {
 // to namespace/stream: update imagestreams/layers, and create imagestreams
 // when the stream does not exist yet. exists may be nil when stream is "".
 func (c *Client) CanPush(ctx context.Context, namespace, stream string, exists func(ctx context.Context, ns, name string) (bool, error)) (Decision, error) {
-	ok, _, err := c.SelfAccess(ctx, Attributes(Push, namespace, stream))
-	if err != nil {
-		return Decision{}, err
+	// The three questions are independent: ask them at once.
+	var (
+		wg                  sync.WaitGroup
+		update, create      bool
+		found               bool
+		errU, errC, errFind error
+	)
+	wg.Add(1)
+	go func() { defer wg.Done(); update, _, errU = c.SelfAccess(ctx, Attributes(Push, namespace, stream)) }()
+	if stream != "" && exists != nil {
+		wg.Add(2)
+		go func() { defer wg.Done(); found, errFind = exists(ctx, namespace, stream) }()
+		go func() { defer wg.Done(); create, _, errC = c.SelfAccess(ctx, CreateStreamAttributes(namespace)) }()
 	}
-	if !ok {
+	wg.Wait()
+	if errU != nil {
+		return Decision{}, errU
+	}
+	if !update {
 		return Decision{Reason: fmt.Sprintf("you may not push to project %s (update imagestreams/layers is denied)", namespace), Role: "editor"}, nil
 	}
 	if stream == "" || exists == nil {
 		return Decision{Allowed: true}, nil
 	}
-	found, err := exists(ctx, namespace, stream)
-	unknown := apierrors.IsForbidden(err)
-	if err != nil && !unknown {
-		return Decision{}, fmt.Errorf("looking up image stream %s/%s: %w", namespace, stream, err)
+	unknown := apierrors.IsForbidden(errFind)
+	if errFind != nil && !unknown {
+		return Decision{}, fmt.Errorf("looking up image stream %s/%s: %w", namespace, stream, errFind)
 	}
 	if found {
 		return Decision{Allowed: true}, nil
 	}
-	ok, _, err = c.SelfAccess(ctx, CreateStreamAttributes(namespace))
-	if err != nil {
-		return Decision{}, err
+	if errC != nil {
+		return Decision{}, errC
 	}
-	if ok {
+	if create {
 		return Decision{Allowed: true}, nil
 	}
 	if unknown {

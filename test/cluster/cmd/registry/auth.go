@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/distribution/distribution/v3/registry/auth"
 	"github.com/sirupsen/logrus"
@@ -31,9 +34,10 @@ type identity struct {
 // kubeChecker asks the API server who a token belongs to and what that user
 // may do, as the OpenShift registry does for every request.
 type kubeChecker struct {
-	rest *rest.Config
-	kube kubernetes.Interface
-	dyn  dynamic.Interface
+	rest   *rest.Config
+	kube   kubernetes.Interface
+	dyn    dynamic.Interface
+	tokens sync.Map // sha256(token) -> cachedIdentity
 }
 
 func newKubeChecker(cfg *rest.Config) (*kubeChecker, error) {
@@ -50,7 +54,29 @@ func newKubeChecker(cfg *rest.Config) (*kubeChecker, error) {
 
 var errNoToken = errors.New("authentication required")
 
+// authenticate asks the API server who token belongs to. Answers are kept
+// for a few seconds, as kube-apiserver's own token cache does; failures are
+// not kept.
 func (k *kubeChecker) authenticate(ctx context.Context, token string) (*identity, error) {
+	key := sha256.Sum256([]byte(token))
+	if v, ok := k.tokens.Load(key); ok {
+		if c := v.(cachedIdentity); time.Now().Before(c.until) {
+			return c.id, nil
+		}
+	}
+	id, err := k.review(ctx, token)
+	if err == nil {
+		k.tokens.Store(key, cachedIdentity{id: id, until: time.Now().Add(5 * time.Second)})
+	}
+	return id, err
+}
+
+type cachedIdentity struct {
+	id    *identity
+	until time.Time
+}
+
+func (k *kubeChecker) review(ctx context.Context, token string) (*identity, error) {
 	tr, err := k.kube.AuthenticationV1().TokenReviews().Create(ctx,
 		&authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token}}, metav1.CreateOptions{})
 	if err != nil {
