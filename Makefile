@@ -13,7 +13,7 @@ export CGO_ENABLED := 0
 TOOLS   := $(CURDIR)/.cache/tools/bin
 CRANE   := $(TOOLS)/crane
 
-.PHONY: build install test unit e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools
+.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools
 
 build:
 	$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/oc-registry ./cmd/oc-registry
@@ -26,13 +26,18 @@ install: build
 
 # Everything CI runs: lint, generated docs up to date, unit tests, fuzz seeds,
 # end-to-end tests on the local cluster (started and stopped by the suite).
-test: lint docs-check unit e2e
+test: lint docs-check unit fuzz e2e
 
 unit:
 	$(GO) test -tags $(TAGS) -count=1 ./...
 
 e2e: tools
 	PATH="$(TOOLS):$$PATH" $(GO) test -tags e2e,$(TAGS) -count=1 -timeout 40m ./test/e2e/...
+
+# The name-validation fuzzer, for a short fixed time (its seed corpus also
+# runs in unit).
+fuzz:
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseTarget -fuzztime 15s ./pkg/image
 
 lint:
 	@out="$$(gofmt -l cmd pkg test hack 2>/dev/null)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -60,6 +65,7 @@ demo: build cluster-up
 
 bench: build
 	./bench/startup.sh
+	./bench/push.sh
 
 # crane (a peer client for interop tests and benchmarks), pinned.
 tools: $(CRANE)

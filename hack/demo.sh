@@ -31,6 +31,23 @@ as alice oc-registry can-i push -n "$ns"
 step "oc-registry who-can push -n $ns"
 oc-registry who-can push -n "$ns"
 
+# alice's own shell: her kubeconfig, her auth file.
+export XDG_RUNTIME_DIR="$(mktemp -d)"
+img="$(mktemp -d)"
+go run ./hack/mkimage "$img" 2 4 "$(date +%s)" >/dev/null
+
+step "oc-registry login                   # as alice: token from her kubeconfig, host and CA from the cluster"
+as alice oc-registry login --internal
+
+step "oc-registry push $img $ns/a/b    # a name the registry would refuse"
+as alice oc-registry push "$img" "$ns/a/b" || echo "(exit code $?)"
+
+step "oc-registry push oci:$img:latest $ns/app:v1 --tag stable"
+as alice oc-registry push "oci:$img:latest" "$ns/app:v1" --tag stable
+
+step "oc-registry tag $ns/app:v1 $ns/app:prod"
+as alice oc-registry tag "$ns/app:v1" "$ns/app:prod"
+
 step "oc-registry grant metrics bob"
 oc-registry grant metrics bob
 

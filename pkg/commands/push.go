@@ -309,12 +309,15 @@ func (o *PushOptions) Complete(ctx context.Context) error { return o.complete(ct
 
 // Run checks permissions and pushes.
 func (o *PushOptions) Run(ctx context.Context) error {
-	if !o.NoPreflight {
-		if err := o.preflight(ctx, nil, o.target); err != nil {
-			return err
-		}
-	}
 	opts := image.Options{Sys: o.sys(), SourceSys: o.sys(), Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
+	if !o.NoPreflight {
+		// The permission check runs while push reads the source and asks
+		// whether the image is there already; nothing is written before
+		// it has said yes.
+		checked := make(chan error, 1)
+		go func() { checked <- o.preflight(ctx, nil, o.target) }()
+		opts.Gate = func() error { return <-checked }
+	}
 	if !o.Quiet {
 		if f, ok := o.ErrOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			opts.ReportWriter = o.ErrOut
@@ -323,6 +326,10 @@ func (o *PushOptions) Run(ctx context.Context) error {
 		}
 	}
 	res, err := image.Push(ctx, o.src, o.target, o.Tags, opts)
+	var ce *clierr.Error
+	if errors.As(err, &ce) {
+		return err // the preflight's own words
+	}
 	if err != nil {
 		return explainPush(err)
 	}

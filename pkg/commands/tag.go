@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
@@ -70,12 +71,19 @@ func (o *TagOptions) Validate(args []string) error {
 
 // Run checks permissions and tags.
 func (o *TagOptions) Run(ctx context.Context) error {
+	opts := image.Options{Sys: o.sys()}
 	if !o.NoPreflight {
-		if err := o.preflight(ctx, &o.src, o.dst); err != nil {
-			return err
-		}
+		// Checked while the source manifest is read; nothing is written
+		// before the answer.
+		checked := make(chan error, 1)
+		go func() { checked <- o.preflight(ctx, &o.src, o.dst) }()
+		opts.Gate = func() error { return <-checked }
 	}
-	res, err := image.Tag(ctx, o.src, o.dst, image.Options{Sys: o.sys()})
+	res, err := image.Tag(ctx, o.src, o.dst, opts)
+	var ce *clierr.Error
+	if errors.As(err, &ce) {
+		return err
+	}
 	if err != nil {
 		return explainPush(err)
 	}

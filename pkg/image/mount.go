@@ -142,6 +142,19 @@ func (m *mounter) getManifest(ctx context.Context, repo, ref string) ([]byte, st
 	return nil, "", fmt.Errorf("reading %s:%s: HTTP %d", repo, ref, resp.StatusCode)
 }
 
+// manifestDigest returns the digest repo's ref points at, or "" when none.
+func (m *mounter) manifestDigest(ctx context.Context, repo, ref string) (string, error) {
+	resp, err := m.send(ctx, http.MethodHead, fmt.Sprintf("/v2/%s/manifests/%s", repo, ref), http.Header{"Accept": {manifestTypes}}, nil)
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", nil
+	}
+	return resp.Header.Get("Docker-Content-Digest"), nil
+}
+
 // putManifest writes a manifest to repo at ref.
 func (m *mounter) putManifest(ctx context.Context, repo, ref, mediaType string, body []byte) error {
 	resp, err := m.send(ctx, http.MethodPut, fmt.Sprintf("/v2/%s/manifests/%s", repo, ref), http.Header{"Content-Type": {mediaType}}, body)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/manifest"
@@ -26,6 +27,9 @@ type Options struct {
 	Progress      func(Progress)       // called every ProgressEvery with totals, or nil
 	ProgressEvery time.Duration
 	Log           io.Writer // retry notes
+	// Gate, when set, runs before anything is written (a permission
+	// preflight running meanwhile); its error stops the push.
+	Gate func() error
 }
 
 // Progress is the aggregate state of a push.
@@ -68,6 +72,19 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 	}
 	defer pc.Destroy()
 
+	if res, ok := alreadyThere(ctx, src, dst, o); ok {
+		if o.Gate != nil {
+			if err := o.Gate(); err != nil {
+				return nil, err
+			}
+		}
+		return finish(ctx, res, dst, extraTags, o, start)
+	}
+	if o.Gate != nil {
+		if err := o.Gate(); err != nil {
+			return nil, err
+		}
+	}
 	res := &Result{}
 	var copied []byte
 	for attempt := 0; ; attempt++ {
@@ -106,6 +123,11 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 		return nil, err
 	}
 	res.Digest = dgst.String()
+	return finish(ctx, res, dst, extraTags, o, start)
+}
+
+// finish adds the extra tags and fills in the result.
+func finish(ctx context.Context, res *Result, dst Target, extraTags []string, o Options, start time.Time) (*Result, error) {
 	res.Reference = dst.Registry + "/" + dst.Repo() + "@" + res.Digest
 	res.Tags = []string{dst.Tag}
 	for _, t := range extraTags {
@@ -118,6 +140,38 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
+}
+
+// alreadyThere reports whether dst already holds exactly src's manifest
+// (a re-push): one HEAD request instead of a request per blob.
+func alreadyThere(ctx context.Context, src types.ImageReference, dst Target, o Options) (*Result, bool) {
+	source, err := src.NewImageSource(ctx, o.SourceSys)
+	if err != nil {
+		return nil, false
+	}
+	defer source.Close()
+	mb, mt, err := source.GetManifest(ctx, nil)
+	if err != nil || manifest.MIMETypeIsMultiImage(mt) {
+		return nil, false
+	}
+	parsed, err := manifest.FromBlob(mb, mt)
+	if err != nil {
+		return nil, false
+	}
+	m, err := newMounter(ctx, o.Sys, dst.Registry, dst.Repo(), dst.Repo())
+	if err != nil {
+		return nil, false
+	}
+	want := digest.FromBytes(mb).String()
+	if got, err := m.manifestDigest(ctx, dst.Repo(), dst.Tag); err != nil || got != want {
+		return nil, false
+	}
+	res := &Result{Digest: want, Reused: len(parsed.LayerInfos()) + 1}
+	res.Size = parsed.ConfigInfo().Size
+	for _, l := range parsed.LayerInfos() {
+		res.Size += l.Size
+	}
+	return res, true
 }
 
 // Transient reports whether err is worth another try: dropped

@@ -30,6 +30,11 @@ func Tag(ctx context.Context, src, dst Target, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Gate != nil {
+		if err := o.Gate(); err != nil {
+			return nil, err
+		}
+	}
 	res := &Result{}
 	// Across repositories one mount request answers both "is it there" and
 	// "link it"; within one repository the blob is there already. The
