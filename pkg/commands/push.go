@@ -193,6 +193,21 @@ func (f *imageFlags) preflight(ctx context.Context, src *image.Target, dst image
 	return nil
 }
 
+// startPreflight runs preflight in the background and returns a function
+// that waits for its answer (as often as it is called).
+func (f *imageFlags) startPreflight(ctx context.Context, src *image.Target, dst image.Target) func() error {
+	var err error
+	done := make(chan struct{})
+	go func() {
+		err = f.preflight(ctx, src, dst)
+		close(done)
+	}()
+	return func() error {
+		<-done
+		return err
+	}
+}
+
 // deny turns a preflight "no" into an error with the grant to ask for.
 func (f *imageFlags) deny(ctx context.Context, d rbac.Decision, project string) error {
 	who := f.clients.WhoAmI(ctx)
@@ -314,9 +329,7 @@ func (o *PushOptions) Run(ctx context.Context) error {
 		// The permission check runs while push reads the source and asks
 		// whether the image is there already; nothing is written before
 		// it has said yes.
-		checked := make(chan error, 1)
-		go func() { checked <- o.preflight(ctx, nil, o.target) }()
-		opts.Gate = func() error { return <-checked }
+		opts.Gate = o.startPreflight(ctx, nil, o.target)
 	}
 	if !o.Quiet {
 		if f, ok := o.ErrOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {

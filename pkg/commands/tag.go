@@ -75,9 +75,7 @@ func (o *TagOptions) Run(ctx context.Context) error {
 	if !o.NoPreflight {
 		// Checked while the source manifest is read; nothing is written
 		// before the answer.
-		checked := make(chan error, 1)
-		go func() { checked <- o.preflight(ctx, &o.src, o.dst) }()
-		opts.Gate = func() error { return <-checked }
+		opts.Gate = o.startPreflight(ctx, &o.src, o.dst)
 	}
 	res, err := image.Tag(ctx, o.src, o.dst, opts)
 	var ce *clierr.Error

@@ -130,6 +130,7 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 func finish(ctx context.Context, res *Result, dst Target, extraTags []string, o Options, start time.Time) (*Result, error) {
 	res.Reference = dst.Registry + "/" + dst.Repo() + "@" + res.Digest
 	res.Tags = []string{dst.Tag}
+	o.Gate = nil // already passed
 	for _, t := range extraTags {
 		extra := dst
 		extra.Tag = t
