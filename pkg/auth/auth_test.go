@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 const good = "good-token"
@@ -182,5 +183,25 @@ func TestStoreKeepsOtherEntriesAndRefusesCorruptFiles(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(p); string(b) != "{broken" {
 		t.Fatalf("corrupt file changed: %s", b)
+	}
+}
+
+// An exec credential plugin (as OIDC and cloud logins use) runs in-process
+// through client-go; its token is what login stores.
+func TestBearerTokenFromExecPlugin(t *testing.T) {
+	cred := `{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin"}}`
+	cfg := &rest.Config{Host: "https://x", ExecProvider: &clientcmdapi.ExecConfig{
+		APIVersion:      "client.authentication.k8s.io/v1",
+		Command:         "/bin/sh",
+		Args:            []string{"-c", "echo '" + cred + "'"},
+		InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
+	}}
+	tok, err := BearerToken(cfg)
+	if err != nil || tok != "from-plugin" {
+		t.Fatalf("exec plugin: %q %v", tok, err)
+	}
+	cfg.ExecProvider.Args = []string{"-c", "exit 3"}
+	if _, err := BearerToken(cfg); err == nil || !strings.Contains(err.Error(), "credential plugin") {
+		t.Fatalf("failing plugin: %v", err)
 	}
 }
