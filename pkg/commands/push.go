@@ -335,7 +335,7 @@ func (o *PushOptions) Run(ctx context.Context) error {
 		if f, ok := o.ErrOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			opts.ReportWriter = o.ErrOut
 		} else {
-			opts.Progress, opts.ProgressEvery = progressLine(o.ErrOut), 3*time.Second
+			opts.Progress, opts.ProgressEvery = image.ProgressLine(o.ErrOut), 3*time.Second
 		}
 	}
 	res, err := image.Push(ctx, o.src, o.target, o.Tags, opts)
@@ -351,20 +351,6 @@ func (o *PushOptions) Run(ctx context.Context) error {
 			o.target.Repo()+":"+strings.Join(res.Tags, ","), res.Seconds, res.Pushed, mib(res.Moved), res.Reused)
 	}
 	return o.print(o.Out, res)
-}
-
-func progressLine(w io.Writer) func(image.Progress) {
-	return func(p image.Progress) {
-		if p.Total == 0 {
-			return
-		}
-		rate := float64(p.Done) / p.Elapsed.Seconds()
-		eta := "?"
-		if rate > 0 {
-			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
-		}
-		fmt.Fprintf(w, "pushed %s of %s, %.1f MB/s, ETA %s\n", mib(p.Done), mib(p.Total), rate/1e6, eta)
-	}
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

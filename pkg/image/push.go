@@ -88,18 +88,27 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 	res := &Result{}
 	var copied []byte
 	for attempt := 0; ; attempt++ {
-		tracker := newTracker(o.Progress, o.ProgressEvery, start)
-		copied, err = copy.Image(ctx, pc, destRef, src, &copy.Options{
-			ReportWriter:         o.ReportWriter,
-			SourceCtx:            o.SourceSys,
-			DestinationCtx:       o.Sys,
-			ProgressInterval:     200 * time.Millisecond,
-			Progress:             tracker.ch,
-			MaxParallelDownloads: uint(max(o.Jobs, 1)),
-			// One extra manifest read on a fresh push; on a re-push it
-			// saves a request per blob (measured in bench/push.sh).
-			OptimizeDestinationImageAlreadyExists: true,
-		})
+		report, every := o.Progress, o.ProgressEvery
+		if report == nil && o.ReportWriter != nil {
+			// A terminal: c/image draws bars for copy.Image; the direct
+			// path prints a line a second instead.
+			report, every = ProgressLine(o.ReportWriter), time.Second
+		}
+		tracker := newTracker(report, every, start)
+		copied, err = directPush(ctx, src, destRef, o, tracker)
+		if errors.Is(err, errNotDirect) {
+			copied, err = copy.Image(ctx, pc, destRef, src, &copy.Options{
+				ReportWriter:         o.ReportWriter,
+				SourceCtx:            o.SourceSys,
+				DestinationCtx:       o.Sys,
+				ProgressInterval:     200 * time.Millisecond,
+				Progress:             tracker.ch,
+				MaxParallelDownloads: uint(max(o.Jobs, 1)),
+				// One extra manifest read on a fresh push; on a re-push it
+				// saves a request per blob (measured in bench/push.sh).
+				OptimizeDestinationImageAlreadyExists: true,
+			})
+		}
 		tracker.stop()
 		res.Pushed, res.Reused, res.Size, res.Moved = tracker.pushed, tracker.reused, tracker.total, tracker.done
 		if err == nil || attempt >= o.RetryTimes || !Transient(err) || ctx.Err() != nil {
@@ -173,6 +182,21 @@ func alreadyThere(ctx context.Context, src types.ImageReference, dst Target, o O
 		res.Size += l.Size
 	}
 	return res, true
+}
+
+// ProgressLine prints "pushed X of Y, R MB/s, ETA E" lines to w.
+func ProgressLine(w io.Writer) func(Progress) {
+	return func(p Progress) {
+		if p.Total == 0 {
+			return
+		}
+		rate := float64(p.Done) / p.Elapsed.Seconds()
+		eta := "?"
+		if rate > 0 {
+			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
+		}
+		fmt.Fprintf(w, "pushed %.1f MiB of %.1f MiB, %.1f MB/s, ETA %s\n", float64(p.Done)/(1<<20), float64(p.Total)/(1<<20), rate/1e6, eta)
+	}
 }
 
 // Transient reports whether err is worth another try: dropped
