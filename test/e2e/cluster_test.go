@@ -3,12 +3,15 @@
 package e2e
 
 import (
+	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -122,6 +125,49 @@ func TestRegistryLogsThroughKubectl(t *testing.T) {
 	})
 	if !strings.Contains(out, `msg="response completed"`) {
 		t.Errorf("no response lines in the pod log")
+	}
+}
+
+// kubectl logs -f streams new registry lines as they are written.
+func TestRegistryLogsFollow(t *testing.T) {
+	ns := newProject(t, "follow")
+	mustKubectl(t, "admin", "create", "rolebinding", "alice-editor", "--clusterrole=registry-editor", "--user=alice", "-n", ns)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "kubectl", "logs", "-f", "--tail=1", "-n", "openshift-image-registry", "deploy/image-registry")
+	cmd.Env = sealedEnv(t.TempDir(), "admin")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); cmd.Wait() }()
+	found := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), ns+"/followed") {
+				found <- true
+				return
+			}
+		}
+		found <- false
+	}()
+	time.Sleep(time.Second) // let the stream start before the request
+	src, _ := ociImage(t, seedFor(t))
+	if r := skopeoPush(t, "alice", src, ns+"/followed:v1"); r.code != 0 {
+		t.Fatalf("push: %s", r)
+	}
+	select {
+	case ok := <-found:
+		if !ok {
+			t.Fatal("the followed log ended without the new request")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("kubectl logs -f did not show the new request within 30s")
 	}
 }
 

@@ -107,6 +107,20 @@ func TestLoginThenSkopeoPodmanCrane(t *testing.T) {
 	if r.code != 0 || strings.TrimSpace(r.stdout) != dgst {
 		t.Fatalf("crane with ~/.docker/config.json: %s", r)
 	}
+
+	// logout cleans both files login wrote, and nothing else.
+	r = ocr(t, l.opts("alice"), "logout")
+	if r.code != 0 || strings.Count(r.stdout, "removed credentials for "+env.public) != 2 {
+		t.Fatalf("logout: %s", r)
+	}
+	for _, f := range []string{l.authFile(), filepath.Join(l.home, ".docker", "config.json")} {
+		if b, _ := os.ReadFile(f); strings.Contains(string(b), env.public) {
+			t.Fatalf("%s still holds %s after logout", f, env.public)
+		}
+	}
+	if r := execIn(t, l.opts(""), "podman", "login", "--get-login", env.public); r.code == 0 {
+		t.Fatalf("podman still logged in after logout: %s", r)
+	}
 }
 
 func TestLoginServiceAccountToken(t *testing.T) {

@@ -141,6 +141,14 @@ func TestGrantIsIdempotentAndRespectsOtherBindings(t *testing.T) {
 	if !strings.Contains(r.stderr, "RoleBinding/hand-made") || !strings.Contains(r.stderr, "--all-bindings") {
 		t.Fatalf("revoke should point at the hand-made binding: %s", r)
 	}
+	// A server-side dry run reaches the API server and changes nothing.
+	r = mustOCR(t, "admin", "grant", "viewer", "bob", "-n", ns, "--dry-run=server", "-o", "json")
+	if !strings.Contains(r.stdout, `"name": "oc-registry-viewer"`) {
+		t.Fatalf("server dry run output: %s", r)
+	}
+	if kubectl(t, "admin", "get", "rolebinding", "oc-registry-viewer", "-n", ns).code == 0 {
+		t.Fatal("a server dry run created the binding")
+	}
 	r = mustOCR(t, "admin", "revoke", "editor", "carol", "-n", ns, "--all-bindings")
 	if !strings.Contains(r.stdout, "rolebinding/hand-made") || !strings.Contains(r.stdout, "not created by oc-registry") {
 		t.Fatalf("--all-bindings should name the binding it changed: %s", r)
