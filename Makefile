@@ -13,7 +13,7 @@ export CGO_ENABLED := 0
 TOOLS   := $(CURDIR)/.cache/tools/bin
 CRANE   := $(TOOLS)/crane
 
-.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools
+.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-snapshot
 
 build:
 	$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/oc-registry ./cmd/oc-registry
@@ -66,6 +66,15 @@ demo: build cluster-up
 bench: build
 	./bench/startup.sh
 	./bench/push.sh
+
+# Release archives and the krew manifest, built locally (nothing published).
+GORELEASER := $(TOOLS)/goreleaser
+release-snapshot: $(GORELEASER)
+	$(GORELEASER) check
+	$(GORELEASER) release --snapshot --clean --skip=publish
+
+$(GORELEASER):
+	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/goreleaser/v2@v2.15.1
 
 # crane (a peer client for interop tests and benchmarks), pinned.
 tools: $(CRANE)
