@@ -126,10 +126,7 @@ func (o *GrantOptions) Run(ctx context.Context) error {
 	if o.metrics {
 		return o.runMetrics(ctx)
 	}
-	if err := o.client.CheckProject(ctx, o.namespace); err != nil {
-		if errors.Is(err, rbac.ErrProjectMissing) {
-			return clierr.WithHint(err, "create it first (oc new-project %s), or check -n", o.namespace)
-		}
+	if err := checkProject(ctx, o.client, o.namespace); err != nil {
 		return err
 	}
 	created, err := o.client.EnsureClusterRole(ctx, o.role.ClusterRole, o.role.Rules, o.CreateRole, o.dryRun)

@@ -19,8 +19,6 @@ import (
 	"github.com/spf13/cobra"
 	"go.podman.io/image/v5/types"
 	"golang.org/x/term"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -146,16 +144,6 @@ func (f *imageFlags) sys() *types.SystemContext {
 	return sys
 }
 
-// checkProject fails early when the project does not exist.
-func (f *imageFlags) checkProject(ctx context.Context, project string) error {
-	_, err := f.clients.Core.Namespaces().Get(ctx, project, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return clierr.WithHint(fmt.Errorf("project %q does not exist: the registry stores images only in existing projects", project),
-			"create it first: oc new-project %s", project)
-	}
-	return nil // forbidden: the access review below decides
-}
-
 // preflight checks, at once, that the destination project exists, that
 // you may push there (and pull from src, when tagging).
 func (f *imageFlags) preflight(ctx context.Context, src *image.Target, dst image.Target) error {
@@ -163,7 +151,7 @@ func (f *imageFlags) preflight(ctx context.Context, src *image.Target, dst image
 	var projectErr, pushErr, pullErr error
 	var push, pull rbac.Decision
 	wg.Add(2)
-	go func() { defer wg.Done(); projectErr = f.checkProject(ctx, dst.Project) }()
+	go func() { defer wg.Done(); projectErr = checkProject(ctx, f.rbac, dst.Project) }()
 	go func() {
 		defer wg.Done()
 		push, pushErr = f.rbac.CanPush(ctx, dst.Project, dst.Name, f.clients.ImageStreamExists)

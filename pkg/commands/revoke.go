@@ -74,7 +74,7 @@ func (o *RevokeOptions) Run(ctx context.Context) error {
 			res.Changes = append(res.Changes, *ch)
 		}
 	} else {
-		if err := o.client.CheckProject(ctx, o.namespace); err != nil {
+		if err := checkProject(ctx, o.client, o.namespace); err != nil {
 			return err
 		}
 		var err error

@@ -1,6 +1,12 @@
 package commands
 
-import "github.com/oc-registry/oc-registry/pkg/clierr"
+import (
+	"context"
+	"errors"
+
+	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/rbac"
+)
 
 // usageIfErr marks a flag-validation error as a usage error.
 func usageIfErr(err error) error {
@@ -8,4 +14,13 @@ func usageIfErr(err error) error {
 		return nil
 	}
 	return clierr.WithCode(clierr.CodeUsage, err)
+}
+
+// checkProject fails, with the fix, when the project does not exist.
+func checkProject(ctx context.Context, c *rbac.Client, project string) error {
+	err := c.CheckProject(ctx, project)
+	if errors.Is(err, rbac.ErrProjectMissing) {
+		return clierr.WithHint(err, "create it first (oc new-project %s), or check the project name", project)
+	}
+	return err
 }

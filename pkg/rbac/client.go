@@ -59,16 +59,16 @@ func (d DryRun) delete() metav1.DeleteOptions {
 var ErrRoleMissing = errors.New("cluster role not found")
 
 // ErrProjectMissing means the namespace does not exist.
-var ErrProjectMissing = errors.New("project not found")
+var ErrProjectMissing = errors.New("does not exist")
 
 // CheckProject fails with ErrProjectMissing when namespace does not exist.
 func (c *Client) CheckProject(ctx context.Context, namespace string) error {
 	_, err := c.Core.Namespaces().Get(ctx, namespace, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return fmt.Errorf("project %q: %w", namespace, ErrProjectMissing)
+		return fmt.Errorf("project %q %w", namespace, ErrProjectMissing)
 	}
 	if apierrors.IsForbidden(err) {
-		return nil // cannot look, the binding call will tell
+		return nil // cannot look: the access review or the write will tell
 	}
 	return err
 }
