@@ -36,7 +36,9 @@ func NewCmdLogout(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Com
 		Short: "Remove the registry's credentials from every file login wrote",
 		Long: `Remove the credentials for one registry host: from the auth file (as login
 resolves it), and from every other file login wrote for that host (such as
-~/.docker/config.json with --docker-config). Other hosts' entries stay.`,
+~/.docker/config.json with --docker-config). Other hosts' entries stay.
+
+Without --registry, the host is the one you last logged in to on this cluster.`,
 		Example: `  oc-registry logout
   oc-registry logout --registry default-route-openshift-image-registry.apps.example.com`,
 		Args: cobra.NoArgs,
@@ -70,7 +72,7 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := o.resolve(ctx, clients); err != nil {
+	if err := o.resolveLoggedIn(ctx, clients, auth.AuthFile{Path: o.AuthFile}); err != nil {
 		return err
 	}
 	rec, err := auth.LoadRecord()

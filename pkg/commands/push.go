@@ -78,56 +78,11 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 		}
 		f.rbac = &rbac.Client{RBAC: f.clients.RBAC, Authz: f.clients.Authz, Core: f.clients.Core}
 	}
-	explicit := f.Registry != "" || f.Internal || f.Public
-	if !explicit && f.lastLogin() {
-		t.Registry = f.host
-		return nil
-	}
-	if err := f.resolve(ctx, f.clients); err != nil {
+	if err := f.resolveLoggedIn(ctx, f.clients, auth.AuthFile{Path: f.AuthFile}); err != nil {
 		return err
-	}
-	if !explicit {
-		f.preferLoggedIn()
 	}
 	t.Registry = f.host
 	return nil
-}
-
-// lastLogin uses the host login last wrote credentials for, for this API
-// server, when the auth file still has them: no need to ask the cluster.
-func (f *imageFlags) lastLogin() bool {
-	rec, err := auth.LoadRecord()
-	if err != nil || f.clients == nil {
-		return false
-	}
-	host := rec.Servers[f.clients.Config.Host]
-	if host == "" {
-		return false
-	}
-	if _, ok := (auth.AuthFile{Path: f.AuthFile}).Get(host); !ok {
-		return false
-	}
-	f.host, f.source = host, "your last login"
-	return true
-}
-
-// preferLoggedIn switches to another of the registry's hosts (internal,
-// public, route, service) when only that one has credentials: push where
-// login logged in.
-func (f *imageFlags) preferLoggedIn() {
-	file := auth.AuthFile{Path: f.AuthFile}
-	if _, ok := file.Get(f.host); ok || f.info == nil {
-		return
-	}
-	for _, h := range append(append([]string{f.info.Internal}, f.info.Public...), f.info.Route, f.info.Service) {
-		if h == "" || h == f.host {
-			continue
-		}
-		if _, ok := file.Get(h); ok {
-			f.host, f.source = h, "the registry host you logged in to"
-			return
-		}
-	}
 }
 
 func (f *imageFlags) sys() *types.SystemContext {

@@ -84,6 +84,44 @@ func (t *registryTarget) resolve(ctx context.Context, clients *kube.Clients) err
 	return nil
 }
 
+// resolveLoggedIn finds the host for commands that use credentials (push,
+// tag, logout): without --registry, --internal or --public, the host login
+// last wrote credentials for, for this API server; else the cluster's
+// choice, or another of the registry's hosts if only that one has
+// credentials in file.
+func (t *registryTarget) resolveLoggedIn(ctx context.Context, clients *kube.Clients, file auth.AuthFile) error {
+	explicit := t.Registry != "" || t.Internal || t.Public
+	if !explicit && clients != nil {
+		if rec, err := auth.LoadRecord(); err == nil {
+			if host := rec.Servers[clients.Config.Host]; host != "" {
+				if _, ok := file.Get(host); ok {
+					t.host, t.source = host, "your last login"
+					return nil
+				}
+			}
+		}
+	}
+	if err := t.resolve(ctx, clients); err != nil {
+		return err
+	}
+	if explicit || t.info == nil {
+		return nil
+	}
+	if _, ok := file.Get(t.host); ok {
+		return nil
+	}
+	for _, h := range append(append([]string{t.info.Internal}, t.info.Public...), t.info.Route, t.info.Service) {
+		if h == "" || h == t.host {
+			continue
+		}
+		if _, ok := file.Get(h); ok {
+			t.host, t.source = h, "the registry host you logged in to"
+			return nil
+		}
+	}
+	return nil
+}
+
 // serviceAccountFlag parses -z/--service-account: NAMESPACE:NAME, or NAME
 // in the current namespace.
 func parseServiceAccountFlag(v, namespace string) (string, string, error) {
