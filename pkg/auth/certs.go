@@ -62,3 +62,48 @@ func ParseCerts(caPEM []byte) ([]*x509.Certificate, error) {
 	}
 	return certs, nil
 }
+
+// TrustPool is the system roots plus the certificates in the PEM bundles.
+// Empty bundles are skipped; a bundle without a certificate is an error.
+func TrustPool(bundles ...[]byte) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, b := range bundles {
+		if len(b) == 0 {
+			continue
+		}
+		certs, err := ParseCerts(b)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range certs {
+			pool.AddCert(c)
+		}
+	}
+	return pool, nil
+}
+
+// InstalledCAs returns the CA files podman and skopeo use for host, joined:
+// DIR/HOST/*.crt, or, when dir is "", the same under the user's and the
+// system's certs.d directories (as c/image looks them up).
+func InstalledCAs(host, dir string) []byte {
+	dirs := []string{dir}
+	if dir == "" {
+		dirs = []string{"/etc/containers/certs.d", "/etc/docker/certs.d"}
+		if home, err := os.UserHomeDir(); err == nil {
+			dirs = append([]string{filepath.Join(home, ".config", "containers", "certs.d")}, dirs...)
+		}
+	}
+	var out []byte
+	for _, d := range dirs {
+		files, _ := filepath.Glob(filepath.Join(d, host, "*.crt"))
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil {
+				out = append(append(out, b...), '\n')
+			}
+		}
+	}
+	return out
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
@@ -89,21 +87,17 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 		warnf(o.ErrOut, "could not read the registry CA from the cluster: %v", err)
 	}
 	res.CASource = caSource
-	if installed, err := os.ReadFile(filepath.Join(auth.CertDir(), o.host, "ca.crt")); err == nil {
-		caPEM = append(caPEM, installed...)
-	}
 	extra, err := readFileFlag("--ca-file", o.CAFile)
 	if err != nil {
 		return err
 	}
-	caPEM = append(caPEM, extra...)
 	var checkErr error
 	if o.Check {
 		token, err := auth.BearerToken(clients.Config)
 		if err != nil {
 			return err
 		}
-		pool, err := certPool(caPEM)
+		pool, err := auth.TrustPool(caPEM, auth.InstalledCAs(o.host, ""), extra)
 		if err != nil {
 			return err
 		}

@@ -179,7 +179,7 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 		if o.Insecure {
 			warnf(o.ErrOut, "--insecure: the registry's certificate is not verified")
 		}
-		pool, err := certPool(caPEM)
+		pool, err := auth.TrustPool(caPEM)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -136,24 +135,6 @@ func parseServiceAccountFlag(v, namespace string) (string, string, error) {
 		return "", "", clierr.WithCode(clierr.CodeUsage, err)
 	}
 	return s.Namespace, s.Name, nil
-}
-
-// certPool is the system roots plus the given PEM.
-func certPool(caPEM []byte) (*x509.CertPool, error) {
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if len(caPEM) > 0 {
-		certs, err := auth.ParseCerts(caPEM)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
-	}
-	return pool, nil
 }
 
 // explainCheck adds the hint and exit code for a failed credential check.

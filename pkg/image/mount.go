@@ -10,8 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -170,25 +168,11 @@ func (m *mounter) putManifest(ctx context.Context, repo, ref, mediaType string, 
 }
 
 // trustFor is the system roots plus the CA files c/image would use for host.
+// An unreadable CA file is skipped here, as c/image would fail on it itself.
 func trustFor(sys *types.SystemContext, host string) *x509.CertPool {
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	dirs := []string{"/etc/containers/certs.d", "/etc/docker/certs.d"}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append([]string{filepath.Join(home, ".config", "containers", "certs.d")}, dirs...)
-	}
-	if sys.DockerPerHostCertDirPath != "" {
-		dirs = []string{sys.DockerPerHostCertDirPath}
-	}
-	for _, d := range dirs {
-		files, _ := filepath.Glob(filepath.Join(d, host, "*.crt"))
-		for _, f := range files {
-			if b, err := os.ReadFile(f); err == nil {
-				pool.AppendCertsFromPEM(b)
-			}
-		}
+	pool, err := auth.TrustPool(auth.InstalledCAs(host, sys.DockerPerHostCertDirPath))
+	if err != nil {
+		pool, _ = auth.TrustPool()
 	}
 	return pool
 }
