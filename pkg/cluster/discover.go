@@ -30,7 +30,8 @@ const (
 var (
 	imageConfigs = schema.GroupVersionResource{Group: "config.openshift.io", Version: "v1", Resource: "images"}
 	routes       = schema.GroupVersionResource{Group: "route.openshift.io", Version: "v1", Resource: "routes"}
-	imageStreams = schema.GroupVersionResource{Group: "image.openshift.io", Version: "v1", Resource: "imagestreams"}
+	// ImageStreams is OpenShift's ImageStream resource.
+	ImageStreams = schema.GroupVersionResource{Group: "image.openshift.io", Version: "v1", Resource: "imagestreams"}
 )
 
 // Registry is what the cluster says about its registry.
@@ -85,7 +86,7 @@ func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1In
 // image streams in the "openshift" project, which every authenticated user
 // may read (as oc registry info does).
 func (r *Registry) fromImageStreams(ctx context.Context, dyn dynamic.Interface) error {
-	list, err := dyn.Resource(imageStreams).Namespace("openshift").List(ctx, metav1.ListOptions{Limit: 20})
+	list, err := dyn.Resource(ImageStreams).Namespace("openshift").List(ctx, metav1.ListOptions{Limit: 20})
 	if ignorable(err) {
 		return nil
 	}

@@ -85,7 +85,7 @@ func (o *CanIOptions) Complete(args []string) error {
 	if o.clients, err = o.kf.Clients(); err != nil {
 		return err
 	}
-	o.client = &rbac.Client{RBAC: o.clients.RBAC, Authz: o.clients.Authz, Core: o.clients.Core}
+	o.client = rbacClient(o.clients)
 	return nil
 }
 
@@ -139,7 +139,7 @@ func (o *CanIOptions) Run(ctx context.Context) error {
 // checkNewStream adds the create right a push to a stream that does not exist
 // yet needs.
 func (o *CanIOptions) checkNewStream(ctx context.Context, ns string, res *CanIResult) error {
-	d, err := o.client.CanPush(ctx, ns, o.stream, o.clients.ImageStreamExists)
+	d, err := o.client.CanPush(ctx, ns, o.stream)
 	if err != nil {
 		return err
 	}

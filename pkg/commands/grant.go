@@ -141,7 +141,7 @@ func (o *GrantOptions) Run(ctx context.Context) error {
 		return explainWriteError(err, "rolebindings", o.namespace)
 	}
 	if o.role.Name == "pusher" && o.client.Streams != nil {
-		if n, err := o.client.Streams(ctx, o.namespace); err == nil && n == 0 {
+		if n, err := o.client.Streams.CountImageStreams(ctx, o.namespace); err == nil && n == 0 {
 			fmt.Fprintf(o.ErrOut, "warning: project %s has no image streams yet, and pusher cannot create them: the first push of a new image will fail\nhint: grant builder (or editor) instead: oc-registry grant builder ... -n %s\n", o.namespace, o.namespace)
 		}
 	}

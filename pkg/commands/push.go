@@ -76,7 +76,7 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 		if f.clients, err = f.kf.Clients(); err != nil {
 			return err
 		}
-		f.rbac = &rbac.Client{RBAC: f.clients.RBAC, Authz: f.clients.Authz, Core: f.clients.Core}
+		f.rbac = rbacClient(f.clients)
 	}
 	if err := f.resolveLoggedIn(ctx, f.clients, auth.AuthFile{Path: f.AuthFile}); err != nil {
 		return err
@@ -109,7 +109,7 @@ func (f *imageFlags) preflight(ctx context.Context, src *image.Target, dst image
 	go func() { defer wg.Done(); projectErr = checkProject(ctx, f.rbac, dst.Project) }()
 	go func() {
 		defer wg.Done()
-		push, pushErr = f.rbac.CanPush(ctx, dst.Project, dst.Name, f.clients.ImageStreamExists)
+		push, pushErr = f.rbac.CanPush(ctx, dst.Project, dst.Name)
 	}()
 	if src != nil {
 		wg.Add(1)

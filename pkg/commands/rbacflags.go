@@ -61,7 +61,7 @@ func (a *roleArgs) complete(args []string) error {
 	if a.clients, err = a.kf.Clients(); err != nil {
 		return err
 	}
-	a.client = &rbac.Client{RBAC: a.clients.RBAC, Authz: a.clients.Authz, Core: a.clients.Core, Streams: a.clients.CountImageStreams}
+	a.client = rbacClient(a.clients)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 )
 
@@ -23,4 +24,9 @@ func checkProject(ctx context.Context, c *rbac.Client, project string) error {
 		return clierr.WithHint(err, "create it first (oc new-project %s), or check the project name", project)
 	}
 	return err
+}
+
+// rbacClient is the rbac library over the command's clients.
+func rbacClient(c *kube.Clients) *rbac.Client {
+	return &rbac.Client{RBAC: c.RBAC, Authz: c.Authz, Core: c.Core, Streams: c}
 }

@@ -77,7 +77,7 @@ func (o *WhoCanOptions) Complete(args []string) error {
 	if err != nil {
 		return err
 	}
-	o.client = &rbac.Client{RBAC: clients.RBAC, Authz: clients.Authz, Core: clients.Core}
+	o.client = rbacClient(clients)
 	return nil
 }
 

@@ -3,10 +3,11 @@ package kube
 import (
 	"context"
 
+	"github.com/oc-registry/oc-registry/pkg/cluster"
+
 	authnv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	authnclient "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	authzclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
@@ -14,9 +15,6 @@ import (
 	rbacclient "k8s.io/client-go/kubernetes/typed/rbac/v1"
 	"k8s.io/client-go/rest"
 )
-
-// ImageStreams is OpenShift's ImageStream resource.
-var ImageStreams = schema.GroupVersionResource{Group: "image.openshift.io", Version: "v1", Resource: "imagestreams"}
 
 // Clients are the per-group clients the commands use. Per-group clients keep
 // the binary smaller than the full clientset.
@@ -57,7 +55,7 @@ func (f *Flags) Clients() (*Clients, error) {
 // CountImageStreams returns how many ImageStreams a project has (at most 1
 // is counted), or -1 when the cluster has no ImageStream API.
 func (c *Clients) CountImageStreams(ctx context.Context, namespace string) (int, error) {
-	l, err := c.Dynamic.Resource(ImageStreams).Namespace(namespace).List(ctx, metav1.ListOptions{Limit: 1})
+	l, err := c.Dynamic.Resource(cluster.ImageStreams).Namespace(namespace).List(ctx, metav1.ListOptions{Limit: 1})
 	if apierrors.IsNotFound(err) {
 		return -1, nil
 	}
@@ -69,7 +67,7 @@ func (c *Clients) CountImageStreams(ctx context.Context, namespace string) (int,
 
 // ImageStreamExists reports whether namespace/name exists.
 func (c *Clients) ImageStreamExists(ctx context.Context, namespace, name string) (bool, error) {
-	_, err := c.Dynamic.Resource(ImageStreams).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	_, err := c.Dynamic.Resource(cluster.ImageStreams).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	}

@@ -21,8 +21,16 @@ type Client struct {
 	RBAC  rbacclient.RbacV1Interface
 	Authz authzclient.AuthorizationV1Interface
 	Core  coreclient.CoreV1Interface
-	// Streams counts image streams in a project; nil skips the pusher check.
-	Streams func(ctx context.Context, namespace string) (int, error)
+	// Streams looks image streams up; nil skips the checks that need it.
+	Streams ImageStreams
+}
+
+// ImageStreams answers questions about a project's image streams.
+type ImageStreams interface {
+	// CountImageStreams returns 0 or 1 (whether there is any), or -1
+	// when the cluster has no ImageStream API.
+	CountImageStreams(ctx context.Context, namespace string) (int, error)
+	ImageStreamExists(ctx context.Context, namespace, name string) (bool, error)
 }
 
 // DryRun is none, client (nothing sent) or server (sent with dryRun=All).

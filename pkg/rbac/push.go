@@ -17,8 +17,9 @@ type Decision struct {
 
 // CanPush asks (SelfSubjectAccessReview) whether the current user may push
 // to namespace/stream: update imagestreams/layers, and create imagestreams
-// when the stream does not exist yet. exists may be nil when stream is "".
-func (c *Client) CanPush(ctx context.Context, namespace, stream string, exists func(ctx context.Context, ns, name string) (bool, error)) (Decision, error) {
+// when the stream does not exist yet (checked when stream is set and the
+// client has Streams).
+func (c *Client) CanPush(ctx context.Context, namespace, stream string) (Decision, error) {
 	// The three questions are independent: ask them at once.
 	var (
 		wg                  sync.WaitGroup
@@ -28,9 +29,9 @@ func (c *Client) CanPush(ctx context.Context, namespace, stream string, exists f
 	)
 	wg.Add(1)
 	go func() { defer wg.Done(); update, _, errU = c.SelfAccess(ctx, Attributes(Push, namespace, stream)) }()
-	if stream != "" && exists != nil {
+	if stream != "" && c.Streams != nil {
 		wg.Add(2)
-		go func() { defer wg.Done(); found, errFind = exists(ctx, namespace, stream) }()
+		go func() { defer wg.Done(); found, errFind = c.Streams.ImageStreamExists(ctx, namespace, stream) }()
 		go func() { defer wg.Done(); create, _, errC = c.SelfAccess(ctx, CreateStreamAttributes(namespace)) }()
 	}
 	wg.Wait()
@@ -40,7 +41,7 @@ func (c *Client) CanPush(ctx context.Context, namespace, stream string, exists f
 	if !update {
 		return Decision{Reason: fmt.Sprintf("you may not push to project %s (update imagestreams/layers is denied)", namespace), Role: "editor"}, nil
 	}
-	if stream == "" || exists == nil {
+	if stream == "" || c.Streams == nil {
 		return Decision{Allowed: true}, nil
 	}
 	unknown := apierrors.IsForbidden(errFind)
