@@ -18,17 +18,22 @@ type AuthFile struct {
 	Docker bool
 }
 
+// sys names the resolved path, so that c/image edits the file we lock.
 func (f AuthFile) sys() *types.SystemContext {
 	if f.Docker {
-		return &types.SystemContext{DockerCompatAuthFilePath: f.Path}
+		return &types.SystemContext{DockerCompatAuthFilePath: f.Resolve()}
 	}
-	return &types.SystemContext{AuthFilePath: f.Path}
+	return &types.SystemContext{AuthFilePath: f.Resolve()}
 }
 
-// Resolve returns the file's real path: c/image's default when Path is "".
+// Resolve returns the file's real path: when Path is "", c/image's default
+// (or Docker's, for a Docker file).
 func (f AuthFile) Resolve() string {
 	if f.Path != "" {
 		return f.Path
+	}
+	if f.Docker {
+		return DockerConfigPath()
 	}
 	if p := os.Getenv("REGISTRY_AUTH_FILE"); p != "" {
 		return p
@@ -53,9 +58,6 @@ func DockerConfigPath() string {
 // logins into one file add up instead of overwriting each other.
 func (f AuthFile) Store(host, user, token string) (string, error) {
 	path := f.Resolve()
-	if f.Path == "" && !f.Docker {
-		f.Path = path
-	}
 	unlock, err := lockFor(path)
 	if err != nil {
 		return "", err
@@ -72,9 +74,6 @@ func (f AuthFile) Remove(host string) (bool, error) {
 	path := f.Resolve()
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return false, nil
-	}
-	if f.Path == "" && !f.Docker {
-		f.Path = path
 	}
 	unlock, err := lockFor(path)
 	if err != nil {
@@ -93,10 +92,6 @@ func (f AuthFile) Remove(host string) (bool, error) {
 
 // Get returns the user name stored for host, if any.
 func (f AuthFile) Get(host string) (string, bool) {
-	path := f.Resolve()
-	if f.Path == "" && !f.Docker {
-		f.Path = path
-	}
 	c, err := config.GetCredentials(f.sys(), host)
 	if err != nil || (c.Username == "" && c.IdentityToken == "") {
 		return "", false
