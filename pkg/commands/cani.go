@@ -19,12 +19,8 @@ type CanIOptions struct {
 	Output string
 	Quiet  bool
 
-	kf         *kube.Flags
-	permission rbac.Permission
-	stream     string
-	namespace  string
-	clients    *kube.Clients
-	client     *rbac.Client
+	permissionArgs
+	stream string
 	genericiooptions.IOStreams
 }
 
@@ -39,7 +35,7 @@ type CanIResult struct {
 
 // NewCmdCanI builds `can-i pull|push|metrics [STREAM]`.
 func NewCmdCanI(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &CanIOptions{kf: kf, IOStreams: streams}
+	o := &CanIOptions{permissionArgs: permissionArgs{kf: kf}, IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "can-i pull|push|metrics [STREAM] [-n PROJECT]",
 		Short: "Check a registry permission; exit 0 for yes, 5 for no",
@@ -71,22 +67,10 @@ Use --as USER (and --as-group) to ask for someone else.`,
 
 // Complete parses arguments and builds clients.
 func (o *CanIOptions) Complete(args []string) error {
-	p, err := rbac.ParsePermission(args[0])
-	if err != nil {
-		return clierr.WithCode(clierr.CodeUsage, err)
-	}
-	o.permission = p
 	if len(args) == 2 {
 		o.stream = args[1]
 	}
-	if o.namespace, _, err = o.kf.Namespace(); err != nil {
-		return err
-	}
-	if o.clients, err = o.kf.Clients(); err != nil {
-		return err
-	}
-	o.client = rbacClient(o.clients)
-	return nil
+	return o.complete(args[0])
 }
 
 // Validate checks the flags.
@@ -100,9 +84,6 @@ func (o *CanIOptions) Validate() error {
 // Run asks and answers.
 func (o *CanIOptions) Run(ctx context.Context) error {
 	ns := o.namespace
-	if o.permission == rbac.Metrics {
-		ns = ""
-	}
 	res := CanIResult{Permission: o.permission, Namespace: ns, Stream: o.stream}
 	allowed, reason, err := o.client.SelfAccess(ctx, rbac.Attributes(o.permission, ns, o.stream))
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
@@ -18,10 +17,7 @@ import (
 type WhoCanOptions struct {
 	Output string
 
-	kf         *kube.Flags
-	permission rbac.Permission
-	namespace  string
-	client     *rbac.Client
+	permissionArgs
 	genericiooptions.IOStreams
 }
 
@@ -34,7 +30,7 @@ type WhoCanResult struct {
 
 // NewCmdWhoCan builds `who-can pull|push|metrics`.
 func NewCmdWhoCan(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &WhoCanOptions{kf: kf, IOStreams: streams}
+	o := &WhoCanOptions{permissionArgs: permissionArgs{kf: kf}, IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "who-can pull|push|metrics [-n PROJECT]",
 		Short: "List who may pull, push or read metrics, and through which binding",
@@ -64,22 +60,7 @@ match. Superusers (group system:masters) appear through cluster-admin.`,
 }
 
 // Complete parses the permission and builds clients.
-func (o *WhoCanOptions) Complete(args []string) error {
-	p, err := rbac.ParsePermission(args[0])
-	if err != nil {
-		return clierr.WithCode(clierr.CodeUsage, err)
-	}
-	o.permission = p
-	if o.namespace, _, err = o.kf.Namespace(); err != nil {
-		return err
-	}
-	clients, err := o.kf.Clients()
-	if err != nil {
-		return err
-	}
-	o.client = rbacClient(clients)
-	return nil
-}
+func (o *WhoCanOptions) Complete(args []string) error { return o.complete(args[0]) }
 
 // Validate checks the flags.
 func (o *WhoCanOptions) Validate() error { return usageIfErr(output.Validate(o.Output)) }
@@ -87,9 +68,6 @@ func (o *WhoCanOptions) Validate() error { return usageIfErr(output.Validate(o.O
 // Run prints the holders.
 func (o *WhoCanOptions) Run(ctx context.Context) error {
 	ns := o.namespace
-	if o.permission == rbac.Metrics {
-		ns = ""
-	}
 	holders, err := o.client.WhoCanIn(ctx, rbac.Attributes(o.permission, ns, ""))
 	if err != nil {
 		return err
