@@ -291,12 +291,10 @@ func (o *PushOptions) Run(ctx context.Context) error {
 	}
 	if !o.Quiet {
 		fmt.Fprintf(o.ErrOut, "pushed %s in %.1fs: %d blobs uploaded (%s), %d already in the registry\n",
-			o.target.Repo()+":"+strings.Join(res.Tags, ","), res.Seconds, res.Pushed, mib(res.Moved), res.Reused)
+			o.target.Repo()+":"+strings.Join(res.Tags, ","), res.Seconds, res.Pushed, image.MiB(res.Moved), res.Reused)
 	}
 	return o.print(o.Out, res)
 }
-
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // explainPush adds hints for the usual failures of the upload itself.
 func explainPush(err error) error {

@@ -195,9 +195,12 @@ func ProgressLine(w io.Writer) func(Progress) {
 		if rate > 0 {
 			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
 		}
-		fmt.Fprintf(w, "pushed %.1f MiB of %.1f MiB, %.1f MB/s, ETA %s\n", float64(p.Done)/(1<<20), float64(p.Total)/(1<<20), rate/1e6, eta)
+		fmt.Fprintf(w, "pushed %s of %s, %.1f MB/s, ETA %s\n", MiB(p.Done), MiB(p.Total), rate/1e6, eta)
 	}
 }
+
+// MiB formats a byte count for people.
+func MiB(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // Transient reports whether err is worth another try: dropped
 // connections, timeouts, 5xx and 429 answers.
