@@ -16,6 +16,9 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C cancels and lets the command clean up; restoring
+	// the default handlers makes a second one kill the process.
+	go func() { <-ctx.Done(); stop() }()
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	root := commands.NewRootCmd(streams, commands.DisplayName(os.Args[0]))
 	err := root.ExecuteContext(ctx)

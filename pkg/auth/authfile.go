@@ -1,15 +1,22 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
+	"time"
 
+	"github.com/oc-registry/oc-registry/pkg/registry"
 	"go.podman.io/image/v5/pkg/docker/config"
 	"go.podman.io/image/v5/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
+
+// LockTimeout bounds the wait for another process's lock on an auth file.
+var LockTimeout = 30 * time.Second
 
 // AuthFile is one credentials file: a containers auth.json, or Docker's
 // config.json (Docker and crane read only that one when it exists).
@@ -24,6 +31,30 @@ func (f AuthFile) sys() *types.SystemContext {
 		return &types.SystemContext{DockerCompatAuthFilePath: f.Resolve()}
 	}
 	return &types.SystemContext{AuthFilePath: f.Resolve()}
+}
+
+// writeSys is sys for writing. A file the user named (-a FILE) is written
+// as a file even when registries.conf configures a credential helper: they
+// asked for that file. The helpers are hidden by pointing c/image at an
+// empty registries.conf, in a directory only we can write.
+func (f AuthFile) writeSys() (*types.SystemContext, func(), error) {
+	sys := f.sys()
+	if f.Docker || f.Path == "" {
+		return sys, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "oc-registry-conf")
+	if err != nil {
+		return nil, nil, err
+	}
+	sys.SystemRegistriesConfPath = filepath.Join(dir, "registries.conf")
+	sys.SystemRegistriesConfDirPath = filepath.Join(dir, "registries.conf.d")
+	err1 := os.WriteFile(sys.SystemRegistriesConfPath, nil, 0o600)
+	err2 := os.Mkdir(sys.SystemRegistriesConfDirPath, 0o700)
+	if err := errors.Join(err1, err2); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return sys, func() { os.RemoveAll(dir) }, nil
 }
 
 // Resolve returns the file's real path: when Path is "", c/image's default
@@ -45,42 +76,68 @@ func (f AuthFile) Resolve() string {
 }
 
 // DockerConfigPath is ~/.docker/config.json, or $DOCKER_CONFIG/config.json.
+// With no known home it is "", which Store refuses.
 func DockerConfigPath() string {
 	if d := os.Getenv("DOCKER_CONFIG"); d != "" {
 		return filepath.Join(d, "config.json")
 	}
-	home, _ := os.UserHomeDir()
+	home, err := Home()
+	if err != nil {
+		return ""
+	}
 	return filepath.Join(home, ".docker", "config.json")
 }
 
 // Store writes user and token for host into the file, keeping every other
 // entry. c/image writes atomically with mode 0600; the lock makes parallel
-// logins into one file add up instead of overwriting each other.
-func (f AuthFile) Store(host, user, token string) (string, error) {
+// logins into one file add up instead of overwriting each other. It
+// returns where the credentials went: the file, or the credential helper
+// that took them.
+func (f AuthFile) Store(ctx context.Context, host, user, token string) (string, error) {
+	if err := registry.ValidateHost(host, ""); err != nil {
+		return "", err
+	}
 	path := f.Resolve()
-	unlock, err := lockFor(path)
+	if path == "" {
+		return "", errors.New("cannot tell where Docker's config.json is: set HOME or DOCKER_CONFIG")
+	}
+	unlock, err := lockFor(ctx, path)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	if _, err := config.SetCredentials(f.sys(), host, user, token); err != nil {
+	sys, done, err := f.writeSys()
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	desc, err := config.SetCredentials(sys, host, user, token)
+	if err != nil {
 		return "", fmt.Errorf("writing credentials to %s: %w (the file was left as it was)", path, errors.Unwrap(err))
+	}
+	if desc != "" && desc != path {
+		return desc, nil
 	}
 	return path, nil
 }
 
 // Remove deletes host's entry. It returns false when there was none.
-func (f AuthFile) Remove(host string) (bool, error) {
+func (f AuthFile) Remove(ctx context.Context, host string) (bool, error) {
 	path := f.Resolve()
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(path); path == "" || errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
-	unlock, err := lockFor(path)
+	unlock, err := lockFor(ctx, path)
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
-	err = config.RemoveAuthentication(f.sys(), host)
+	sys, done, err := f.writeSys()
+	if err != nil {
+		return false, err
+	}
+	defer done()
+	err = config.RemoveAuthentication(sys, host)
 	if errors.Is(err, config.ErrNotLoggedIn) {
 		return false, nil
 	}
@@ -99,8 +156,23 @@ func (f AuthFile) Get(host string) (string, bool) {
 	return c.Username, true
 }
 
-// lockFor takes an exclusive flock on PATH.lock.
-func lockFor(path string) (func(), error) {
+// Credentials returns the user name and secret stored for host.
+func (f AuthFile) Credentials(host string) (string, string, bool) {
+	c, err := config.GetCredentials(f.sys(), host)
+	if err != nil {
+		return "", "", false
+	}
+	secret := c.Password
+	if secret == "" {
+		secret = c.IdentityToken
+	}
+	return c.Username, secret, secret != ""
+}
+
+// lockFor takes an exclusive flock on PATH.lock. The wait polls a
+// non-blocking flock so that Ctrl-C (ctx) and LockTimeout end it; a
+// blocking flock would ignore both.
+func lockFor(ctx context.Context, path string) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the directory of %s: %w", path, err)
 	}
@@ -108,9 +180,19 @@ func lockFor(path string) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
+	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, LockTimeout, true, func(context.Context) (bool, error) {
+		err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	if err != nil {
 		lf.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("locking %s: another process holds %s.lock (%v); try again, or remove the lock file if no login is running", path, path, err)
 	}
 	return func() {
 		syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -16,21 +17,27 @@ type Record struct {
 	// Servers maps an API server URL to the registry host last logged in
 	// to for it, so push and tag use that host without asking the cluster.
 	Servers map[string]string `json:"servers,omitempty"`
+	// CAs is the CA file login installed for each host: our commands
+	// trust it, and logout removes it.
+	CAs map[string]InstalledCA `json:"cas,omitempty"`
 }
 
 // RecordPath is $XDG_CONFIG_HOME/oc-registry/logins.json.
-func RecordPath() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".config")
+func RecordPath() (string, error) {
+	dir, err := configDir()
+	if err != nil {
+		return "", err
 	}
-	return filepath.Join(dir, "oc-registry", "logins.json")
+	return filepath.Join(dir, "oc-registry", "logins.json"), nil
 }
 
 // LoadRecord reads the record; a missing file is an empty record.
 func LoadRecord() (*Record, error) {
-	r := &Record{path: RecordPath(), Hosts: map[string][]AuthFile{}, Servers: map[string]string{}}
+	path, err := RecordPath()
+	if err != nil {
+		return nil, err
+	}
+	r := &Record{path: path, Hosts: map[string][]AuthFile{}, Servers: map[string]string{}, CAs: map[string]InstalledCA{}}
 	b, err := os.ReadFile(r.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, nil
@@ -44,14 +51,20 @@ func LoadRecord() (*Record, error) {
 	if r.Servers == nil {
 		r.Servers = map[string]string{}
 	}
+	if r.CAs == nil {
+		r.CAs = map[string]InstalledCA{}
+	}
 	return r, nil
 }
 
 // Update changes the record under a lock, so parallel logins keep each
 // other's entries.
-func UpdateRecord(f func(r *Record)) error {
-	path := RecordPath()
-	unlock, err := lockFor(path)
+func UpdateRecord(ctx context.Context, f func(r *Record)) error {
+	path, err := RecordPath()
+	if err != nil {
+		return err
+	}
+	unlock, err := lockFor(ctx, path)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oc-registry/oc-registry/pkg/registry"
 	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -74,6 +75,9 @@ func ServiceAccountToken(ctx context.Context, core coreclient.CoreV1Interface, n
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("requesting a token for service account %s/%s: %w", namespace, name, err)
 	}
+	if res.Status.Token == "" {
+		return "", time.Time{}, fmt.Errorf("the API server answered the token request for service account %s/%s with an empty token", namespace, name)
+	}
 	return res.Status.Token, res.Status.ExpirationTimestamp.Time, nil
 }
 
@@ -97,11 +101,5 @@ func JWTExpiry(token string) (time.Time, bool) {
 	return time.Unix(claims.Exp, 0), true
 }
 
-// Redact replaces every occurrence of token in s. Errors from libraries can
-// quote request data; nothing with a token in it reaches the user.
-func Redact(s, token string) string {
-	if token == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, token, "<redacted>")
-}
+// Redact replaces whole occurrences of token in s (see registry.Redact).
+func Redact(s, token string) string { return registry.Redact(s, token) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oc-registry/oc-registry/pkg/registry"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -68,6 +69,9 @@ func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1In
 	case !ignorable(err):
 		return nil, fmt.Errorf("reading route %s/%s: %w", Namespace, RouteName, err)
 	}
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
 	svc, err := core.Services(Namespace).Get(ctx, ServiceName, metav1.GetOptions{})
 	switch {
 	case err == nil:
@@ -94,16 +98,44 @@ func (r *Registry) fromImageStreams(ctx context.Context, dyn dynamic.Interface) 
 		return fmt.Errorf("reading image streams in project openshift: %w", err)
 	}
 	for _, is := range list.Items {
+		from := "imagestream openshift/" + is.GetName()
 		internal, _, _ := unstructured.NestedString(is.Object, "status", "dockerImageRepository")
 		public, _, _ := unstructured.NestedString(is.Object, "status", "publicDockerImageRepository")
 		if h, _, ok := strings.Cut(internal, "/"); ok && r.Internal == "" {
+			if err := registry.ValidateHost(h, from+" (status.dockerImageRepository)"); err != nil {
+				return err
+			}
 			r.Internal = h
 		}
 		if h, _, ok := strings.Cut(public, "/"); ok && len(r.Public) == 0 {
+			if err := registry.ValidateHost(h, from+" (status.publicDockerImageRepository)"); err != nil {
+				return err
+			}
 			r.Public = []string{h}
 		}
 		if r.From == "" && (r.Internal != "" || len(r.Public) > 0) {
-			r.From = "imagestream openshift/" + is.GetName()
+			r.From = from
+		}
+	}
+	return nil
+}
+
+// validate refuses a host a cluster object gave that is not a host[:port]:
+// such a value would otherwise become a URL, an auth-file key and a path.
+func (r *Registry) validate() error {
+	if r.Internal != "" {
+		if err := registry.ValidateHost(r.Internal, r.From+" (internal host)"); err != nil {
+			return err
+		}
+	}
+	for _, h := range r.Public {
+		if err := registry.ValidateHost(h, r.From+" (public host)"); err != nil {
+			return err
+		}
+	}
+	if r.Route != "" {
+		if err := registry.ValidateHost(r.Route, "route "+Namespace+"/"+RouteName+" (spec.host)"); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
+	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/cluster"
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -17,11 +19,12 @@ import (
 // InfoOptions shows where the registry is and whether you can use it.
 type InfoOptions struct {
 	registryTarget
-	Check   bool
-	Quiet   bool
-	Timeout time.Duration
-	CAFile  string
-	Output  string
+	Check    bool
+	Quiet    bool
+	Timeout  time.Duration
+	CAFile   string
+	AuthFile string
+	Output   string
 
 	kf *kube.Flags
 	genericiooptions.IOStreams
@@ -35,6 +38,11 @@ type InfoResult struct {
 	CASource   string            `json:"caSource,omitempty"`
 	Checked    bool              `json:"checked"`
 	CheckError string            `json:"checkError,omitempty"`
+	// What podman and skopeo will use: the auth file's entry for the host,
+	// checked with only the CAs they read.
+	AuthFile      string `json:"authFile,omitempty"`
+	AuthChecked   bool   `json:"authFileChecked"`
+	AuthFileError string `json:"authFileError,omitempty"`
 }
 
 // NewCmdInfo builds `info`.
@@ -56,7 +64,8 @@ func NewCmdInfo(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Comma
 		},
 	}
 	o.registryTarget.addFlags(cmd)
-	cmd.Flags().BoolVar(&o.Check, "check", false, "Check that your current token works with the registry.")
+	cmd.Flags().BoolVar(&o.Check, "check", false, "Check that your current token works with the registry, and that the auth file's entry works as podman and skopeo will use it.")
+	cmd.Flags().StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file to check with --check (default: $REGISTRY_AUTH_FILE, else the containers default).")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print only the registry host.")
 	cmd.Flags().StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) when checking, besides the cluster's and the one login installed.")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
@@ -97,16 +106,19 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		pool, err := auth.TrustPool(caPEM, auth.InstalledCAs(o.host, ""), extra)
-		if err != nil {
-			return err
-		}
-		cctx, cancel := context.WithTimeout(ctx, o.Timeout)
-		defer cancel()
-		checkErr = auth.NewChecker(pool, false, o.Timeout).Check(cctx, o.host, "oc-registry", token)
+		checkErr = o.check(ctx, "oc-registry", token, caPEM, extra, false)
 		res.Checked = checkErr == nil
 		if checkErr != nil {
 			res.CheckError = checkErr.Error()
+		}
+		f := auth.AuthFile{Path: o.AuthFile}
+		res.AuthFile = f.Resolve()
+		if user, secret, ok := f.Credentials(o.host); !ok {
+			res.AuthFileError = fmt.Sprintf("no entry for %s: podman and skopeo will send no credentials (run: %s login)", o.host, "oc-registry")
+		} else if err := o.check(ctx, user, secret, nil, nil, true); err != nil {
+			res.AuthFileError = err.Error()
+		} else {
+			res.AuthChecked = true
 		}
 	}
 	err = output.Print(o.Out, o.Output, res, func(w io.Writer) error {
@@ -128,6 +140,11 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 				state = "FAILED: " + res.CheckError
 			}
 			fmt.Fprintf(w, "check:     %s\n", state)
+			state = "its entry works as podman and skopeo will use it"
+			if !res.AuthChecked {
+				state = "FAILED: " + res.AuthFileError
+			}
+			fmt.Fprintf(w, "auth file: %s: %s\n", res.AuthFile, state)
 		}
 		return nil
 	})
@@ -137,7 +154,31 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 	if checkErr != nil {
 		return explainCheck(checkErr, o.host)
 	}
+	if o.Check && !res.AuthChecked {
+		return &clierr.Error{Err: fmt.Errorf("the auth file %s will not work with %s: %s", res.AuthFile, o.host, res.AuthFileError), Code: clierr.CodeUnauthorized,
+			Hint: "log in again: oc-registry login"}
+	}
 	return nil
+}
+
+// check tries credentials against the registry. asPodman trusts only the
+// CA files podman and skopeo read; otherwise the cluster's CA, the one
+// login recorded and --ca-file are trusted too.
+func (o *InfoOptions) check(ctx context.Context, user, secret string, caPEM, extra []byte, asPodman bool) error {
+	pool, err := auth.TrustPool(auth.InstalledCAs(o.host, "", ""))
+	if !asPodman {
+		pool, err = auth.TrustFor(o.host, "", "", caPEM, extra)
+	}
+	if err != nil {
+		return err
+	}
+	c, err := registry.New(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: secret, Roots: pool, AllowRealms: o.AllowRealms, Timeout: o.Timeout})
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	return c.Check(cctx)
 }
 
 func orNone(s string) string {

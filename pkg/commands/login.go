@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/cluster"
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -21,18 +24,19 @@ import (
 // LoginOptions logs in to the registry with a cluster token.
 type LoginOptions struct {
 	registryTarget
-	AuthFile       string
-	DockerConfig   bool
-	SkipCheck      bool
-	Insecure       bool
-	AuthBasic      string
-	ServiceAccount string
-	Duration       time.Duration
-	Username       string
-	CertDir        string
-	CAFile         string
-	Timeout        time.Duration
-	Output         string
+	AuthFile        string
+	DockerConfig    bool
+	SkipCheck       bool
+	Insecure        bool
+	AuthBasic       string
+	ServiceAccount  string
+	Duration        time.Duration
+	Username        string
+	CertDir         string
+	CAFile          string
+	InstallSystemCA bool
+	Timeout         time.Duration
+	Output          string
 
 	kf        *kube.Flags
 	clients   *kube.Clients
@@ -70,10 +74,19 @@ never appears on a command line or in logs.
 
 The registry host is --registry, or what the cluster publishes: the image
 config's external host (when it answers) or internal host, then the
-default route, then the service. The registry's CA, when the cluster publishes
-it (configmap openshift-config-managed/image-registry-ca), is installed in the
-containers certs.d directory so that TLS is verified. The credentials are then
-checked against the registry, unless --skip-check.
+default route, then the service. The credentials are checked against the
+registry (unless --skip-check), trusting the registry's CA when the cluster
+publishes it (configmap openshift-config-managed/image-registry-ca) or
+--ca-file names one. Only after that check passes is anything written: the
+credentials, and the CA where your podman and skopeo read it
+(~/.config/containers/certs.d/HOST). Root's podman reads only
+/etc/containers/certs.d, which login writes only with --install-ca; without
+it the CA is kept for oc-registry alone, and login says so. logout removes
+what login wrote.
+
+The token goes only to the registry host itself, over TLS: never to a
+redirect target or upload location on another origin, and to a token realm
+on another host only with --allow-realm HOST.
 
 Credentials go to --registry-config, else $REGISTRY_AUTH_FILE, else the
 containers default (${XDG_RUNTIME_DIR}/containers/auth.json). Other entries
@@ -85,7 +98,10 @@ in the file are kept; the write is atomic and the file mode is 0600.`,
   oc-registry login -z ci:pipeline --duration 1h --registry-config ./auth.json
 
   # Also write ~/.docker/config.json, for docker and crane
-  oc-registry login --docker-config`,
+  oc-registry login --docker-config
+
+  # As root in a CI image: also let root's podman trust the registry CA
+  oc-registry login --install-ca`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(); err != nil {
@@ -108,7 +124,8 @@ in the file are kept; the write is atomic and the file mode is 0600.`,
 	f.StringVarP(&o.ServiceAccount, "service-account", "z", "", "Log in as this service account (NAMESPACE:NAME, or NAME in the current namespace), with a token from the TokenRequest API.")
 	f.DurationVar(&o.Duration, "duration", time.Hour, "Lifetime of a service account token (the API server's minimum is 10m).")
 	f.StringVar(&o.Username, "username", "", "User name to store (the registry ignores it; default: your kubeconfig user name).")
-	f.StringVar(&o.CertDir, "cert-dir", "", "Install the registry CA under DIR/HOST/ca.crt (default: /etc/containers/certs.d for root, ~/.config/containers/certs.d otherwise).")
+	f.StringVar(&o.CertDir, "cert-dir", "", "Install the registry CA in DIR/HOST/ca.crt, or in DIR/ca.crt when DIR already holds .crt files as podman's --cert-dir does (default: ~/.config/containers/certs.d; for root, oc-registry's own directory).")
+	f.BoolVar(&o.InstallSystemCA, "install-ca", false, "Install the registry CA in /etc/containers/certs.d, where root's podman and skopeo read it (system-wide: every user of this machine trusts it).")
 	f.StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) for the registry, instead of the one the cluster publishes; it is installed like that one.")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
 	f.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
@@ -159,7 +176,8 @@ func (o *LoginOptions) Validate() error {
 	return usageIfErr(output.Validate(o.Output))
 }
 
-// Run logs in.
+// Run logs in. Nothing is written before the credentials have been
+// checked against the registry with the CA that is about to be trusted.
 func (o *LoginOptions) Run(ctx context.Context) error {
 	user, token, expires, err := o.credentials(ctx)
 	if err != nil {
@@ -171,25 +189,24 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 	fmt.Fprintf(o.ErrOut, "registry %s (from %s)\n", o.host, o.source)
 	res := &LoginResult{Registry: o.host, Source: o.source, Username: user, Expires: expires}
 
-	caPEM, err := o.ca(ctx, res)
+	caPEM, caSource, err := o.findCA(ctx)
 	if err != nil {
 		return err
 	}
 	if !o.SkipCheck {
-		if o.Insecure {
-			warnf(o.ErrOut, "--insecure: the registry's certificate is not verified")
-		}
-		pool, err := auth.TrustPool(caPEM)
-		if err != nil {
+		if err := o.check(ctx, user, token, caPEM); err != nil {
 			return err
 		}
-		checker := auth.NewChecker(pool, o.Insecure, o.Timeout)
-		cctx, cancel := context.WithTimeout(ctx, o.Timeout)
-		defer cancel()
-		if err := checker.Check(cctx, o.host, user, token); err != nil {
-			return explainCheck(err, o.host)
-		}
 		res.Checked = true
+	}
+	var installed *auth.InstalledCA
+	if caPEM != nil && (res.Checked || o.CAFile != "") {
+		if installed, err = o.installCA(caPEM, res); err != nil {
+			return err
+		}
+		res.CASource = caSource
+	} else if caPEM != nil {
+		warnf(o.ErrOut, "the registry CA from %s was not installed: --skip-check trusts nothing unchecked (pass --ca-file to install a CA you trust)", caSource)
 	}
 
 	files := []auth.AuthFile{{Path: o.AuthFile}}
@@ -197,14 +214,20 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 		files = append(files, auth.AuthFile{Path: auth.DockerConfigPath(), Docker: true})
 	}
 	for _, f := range files {
-		path, err := f.Store(o.host, user, token)
+		where, err := f.Store(ctx, o.host, user, token)
 		if err != nil {
+			if installed != nil {
+				installed.Remove()
+			}
 			return clierr.WithHint(errors.New(auth.Redact(err.Error(), token)), "fix or move the file; oc-registry does not overwrite a file it cannot read")
 		}
-		res.AuthFiles = append(res.AuthFiles, path)
-		f.Path = path
-		if err := auth.UpdateRecord(func(r *auth.Record) {
+		res.AuthFiles = append(res.AuthFiles, where)
+		f.Path = f.Resolve()
+		if err := auth.UpdateRecord(ctx, func(r *auth.Record) {
 			r.Add(o.host, f)
+			if installed != nil {
+				r.CAs[o.host] = *installed
+			}
 			if o.clients != nil {
 				r.Servers[o.clients.Config.Host] = o.host
 			}
@@ -213,6 +236,86 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 		}
 	}
 	return output.Print(o.Out, o.Output, res, func(w io.Writer) error { return o.report(w, res) })
+}
+
+// check tries the credentials against the registry, trusting what is
+// trusted already plus caPEM.
+func (o *LoginOptions) check(ctx context.Context, user, token string, caPEM []byte) error {
+	if o.Insecure {
+		warnf(o.ErrOut, "--insecure: the registry's certificate is not verified")
+	}
+	pool, err := auth.TrustPool(caPEM, auth.InstalledCAs(o.host, "", ""))
+	if err != nil {
+		return err
+	}
+	c, err := registry.New(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: token,
+		Roots: pool, Insecure: o.Insecure, AllowRealms: o.AllowRealms, Timeout: o.Timeout})
+	if err != nil {
+		return clierr.WithCode(clierr.CodeUsage, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	if err := c.Check(cctx); err != nil {
+		return explainCheck(err, o.host)
+	}
+	return nil
+}
+
+// findCA reads the CA to trust: --ca-file, or the one the cluster
+// publishes for the host.
+func (o *LoginOptions) findCA(ctx context.Context) ([]byte, string, error) {
+	if o.Insecure && o.CAFile == "" {
+		return nil, "", nil
+	}
+	caPEM, err := readFileFlag("--ca-file", o.CAFile)
+	if err != nil || caPEM != nil {
+		return caPEM, "--ca-file", err
+	}
+	if o.clients == nil {
+		return nil, "", nil
+	}
+	return cluster.FetchCA(ctx, o.clients.Core, o.host)
+}
+
+// installCA puts the CA where the user's podman and skopeo read it: their
+// own certs.d for a non-root user, --cert-dir when given. Root's podman
+// reads only /etc/containers/certs.d, which is written only with
+// --install-ca; otherwise the CA is kept for oc-registry alone.
+func (o *LoginOptions) installCA(caPEM []byte, res *LoginResult) (*auth.InstalledCA, error) {
+	var base string
+	var err error
+	switch {
+	case o.CertDir != "":
+		base = o.CertDir
+	case o.InstallSystemCA:
+		base = auth.SystemCertDir
+	case os.Geteuid() == 0:
+		base, err = auth.OwnCertDir()
+	default:
+		base, err = auth.UserCertDir()
+	}
+	if err != nil {
+		return nil, err
+	}
+	dir, err := auth.HostCertDir(base, o.host)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := auth.InstallCA(dir, caPEM)
+	if err != nil {
+		return nil, clierr.WithHint(err, "pass --cert-dir to install the CA elsewhere")
+	}
+	res.CAFile = filepath.Join(dir, "ca.crt")
+	if inst != nil {
+		res.CAFile = inst.Path
+	} else if p := auth.RecordedCA(o.host); p != "" && filepath.Dir(p) == dir {
+		res.CAFile = p
+	}
+	if o.CertDir == "" && !o.InstallSystemCA && os.Geteuid() == 0 {
+		fmt.Fprintf(o.ErrOut, "note: the CA is kept for oc-registry only; podman and skopeo running as root read %s: add --install-ca to install it there, or give them --cert-dir %s\n",
+			filepath.Join(auth.SystemCertDir, o.host), dir)
+	}
+	return inst, nil
 }
 
 // credentials returns the user name, token and, when known, the expiry.
@@ -270,36 +373,6 @@ func (o *LoginOptions) credentials(ctx context.Context) (string, string, *time.T
 		expires = &exp
 	}
 	return user, token, expires, nil
-}
-
-// ca finds the CA to trust and installs it for podman and skopeo.
-func (o *LoginOptions) ca(ctx context.Context, res *LoginResult) ([]byte, error) {
-	if o.Insecure && o.CAFile == "" {
-		return nil, nil
-	}
-	caPEM, err := readFileFlag("--ca-file", o.CAFile)
-	if err != nil {
-		return nil, err
-	}
-	source := "--ca-file"
-	if caPEM == nil && o.clients != nil {
-		if caPEM, source, err = cluster.FetchCA(ctx, o.clients.Core, o.host); err != nil {
-			return nil, err
-		}
-	}
-	if caPEM == nil {
-		return nil, nil
-	}
-	dir := o.CertDir
-	if dir == "" {
-		dir = auth.CertDir()
-	}
-	path, err := auth.InstallCA(dir, o.host, caPEM)
-	if err != nil {
-		return nil, clierr.WithHint(err, "pass --cert-dir to install the CA elsewhere")
-	}
-	res.CAFile, res.CASource = path, source
-	return caPEM, nil
 }
 
 func (o *LoginOptions) report(w io.Writer, res *LoginResult) error {

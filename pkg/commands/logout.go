@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
 	"github.com/oc-registry/oc-registry/pkg/kube"
@@ -24,8 +25,9 @@ type LogoutOptions struct {
 
 // LogoutResult is the stable shape of `logout -o json`.
 type LogoutResult struct {
-	Registry string   `json:"registry"`
-	Removed  []string `json:"removedFrom"`
+	Registry  string   `json:"registry"`
+	Removed   []string `json:"removedFrom"`
+	CARemoved string   `json:"caRemoved,omitempty"`
 }
 
 // NewCmdLogout builds `logout`.
@@ -36,7 +38,12 @@ func NewCmdLogout(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Com
 		Short: "Remove the registry's credentials from every file login wrote",
 		Long: `Remove the credentials for one registry host: from the auth file (as login
 resolves it), and from every other file login wrote for that host (such as
-~/.docker/config.json with --docker-config). Other hosts' entries stay.
+~/.docker/config.json with --docker-config), and the CA file login
+installed for it. Other hosts' entries, and CA files login did not write,
+stay.
+
+With -a FILE only that file is touched: a CI job with its own auth file
+does not log out a neighbour sharing the same HOME.
 
 Without --registry, the host is the one you last logged in to on this cluster.`,
 		Example: `  oc-registry logout
@@ -79,7 +86,10 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	files := append([]auth.AuthFile{{Path: o.AuthFile}}, rec.Hosts[o.host]...)
+	files := []auth.AuthFile{{Path: o.AuthFile}}
+	if o.AuthFile == "" {
+		files = append(files, rec.Hosts[o.host]...)
+	}
 	res := LogoutResult{Registry: o.host, Removed: []string{}}
 	seen := map[string]bool{}
 	for _, f := range files {
@@ -88,7 +98,7 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 			continue
 		}
 		seen[p] = true
-		removed, err := f.Remove(o.host)
+		removed, err := f.Remove(ctx, o.host)
 		if err != nil {
 			return err
 		}
@@ -96,8 +106,25 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 			res.Removed = append(res.Removed, p)
 		}
 	}
-	if err := auth.UpdateRecord(func(r *auth.Record) { delete(r.Hosts, o.host) }); err != nil {
-		warnf(o.ErrOut, "could not update %s: %v", auth.RecordPath(), err)
+	if o.AuthFile == "" {
+		if ca, ok := rec.CAs[o.host]; ok {
+			if err := ca.Remove(); err != nil {
+				warnf(o.ErrOut, "could not remove the CA login installed: %v", err)
+			} else {
+				res.CARemoved = ca.Path
+			}
+		}
+	}
+	err = auth.UpdateRecord(ctx, func(r *auth.Record) {
+		if o.AuthFile != "" {
+			r.Hosts[o.host] = slices.DeleteFunc(r.Hosts[o.host], func(f auth.AuthFile) bool { return f.Resolve() == o.AuthFile })
+			return
+		}
+		delete(r.Hosts, o.host)
+		delete(r.CAs, o.host)
+	})
+	if err != nil {
+		warnf(o.ErrOut, "could not update the login record: %v", err)
 	}
 	return output.Print(o.Out, o.Output, res, func(w io.Writer) error {
 		if len(res.Removed) == 0 {
@@ -106,6 +133,9 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 		}
 		for _, p := range res.Removed {
 			fmt.Fprintf(w, "removed credentials for %s from %s\n", o.host, p)
+		}
+		if res.CARemoved != "" {
+			fmt.Fprintf(w, "removed the CA login installed: %s\n", res.CARemoved)
 		}
 		return nil
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
+	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
 	"go.podman.io/image/v5/types"
 	"golang.org/x/term"
@@ -35,6 +37,7 @@ type imageFlags struct {
 	Output      string
 	DigestFile  string
 	RetryTimes  int
+	SrcTLS      bool
 
 	kf      *kube.Flags
 	clients *kube.Clients
@@ -45,8 +48,8 @@ func (f *imageFlags) addFlags(cmd *cobra.Command) {
 	f.registryTarget.addFlags(cmd)
 	fl := cmd.Flags()
 	fl.StringVarP(&f.AuthFile, "registry-config", "a", "", "Auth file with registry credentials (default: as login writes it).")
-	fl.StringVar(&f.CertDir, "cert-dir", "", "Directory of HOST/ca.crt files to trust (default: the containers certs.d directories).")
-	fl.BoolVar(&f.Insecure, "insecure", false, "Do not verify the registry's TLS certificate (not recommended).")
+	fl.StringVar(&f.CertDir, "cert-dir", "", "CA files to trust: DIR/HOST/*.crt, or DIR/*.crt as podman's --cert-dir (default: the containers certs.d directories and the CA login recorded).")
+	fl.BoolVar(&f.Insecure, "insecure", false, "Do not verify the destination registry's TLS certificate, and allow plain HTTP to it (not recommended).")
 	fl.BoolVar(&f.Flatten, "flatten", false, "Join extra path levels into the name with '-' (p/a/b becomes p/a-b).")
 	fl.BoolVar(&f.NoPreflight, "no-preflight", false, "Skip the permission check before the upload.")
 	fl.BoolVarP(&f.Quiet, "quiet", "q", false, "No progress output.")
@@ -85,15 +88,41 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 	return nil
 }
 
-func (f *imageFlags) sys() *types.SystemContext {
+// sys is the destination's c/image context: the auth file, the CA files
+// (--cert-dir in either form, else the CA login recorded for the host,
+// else c/image's own search), and the guard that keeps c/image's requests,
+// and so the credentials, on the registry's origin.
+func (f *imageFlags) sys(host string) *types.SystemContext {
 	sys := &types.SystemContext{
 		AuthFilePath:            auth.AuthFile{Path: f.AuthFile}.Resolve(),
 		DockerRegistryUserAgent: "oc-registry",
+		DockerProxy:             registry.Guard(host, f.Insecure, f.AllowRealms),
 	}
-	if f.CertDir != "" {
-		sys.DockerPerHostCertDirPath = f.CertDir
+	switch {
+	case f.CertDir != "":
+		if d, err := auth.HostCertDir(f.CertDir, host); err == nil && d == f.CertDir {
+			sys.DockerCertPath = d
+		} else {
+			sys.DockerPerHostCertDirPath = f.CertDir
+		}
+	case auth.RecordedCA(host) != "":
+		sys.DockerCertPath = filepath.Dir(auth.RecordedCA(host))
 	}
 	if f.Insecure {
+		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
+	}
+	return sys
+}
+
+// sourceSys is a docker:// source's context: the same auth file, its own
+// TLS setting (--insecure is for the destination only).
+func (f *imageFlags) sourceSys() *types.SystemContext {
+	sys := &types.SystemContext{
+		AuthFilePath:            auth.AuthFile{Path: f.AuthFile}.Resolve(),
+		DockerRegistryUserAgent: "oc-registry",
+		DockerProxy:             registry.SourceGuard(!f.SrcTLS),
+	}
+	if !f.SrcTLS {
 		sys.DockerInsecureSkipTLSVerify = types.OptionalBoolTrue
 	}
 	return sys
@@ -231,6 +260,7 @@ a partial image. The pushed reference with its digest goes to stdout.`,
 	o.imageFlags.addFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Tags, "tag", nil, "Also tag the image with this tag (repeatable).")
 	cmd.Flags().IntVar(&o.Jobs, "jobs", 4, "Layers to upload in parallel.")
+	cmd.Flags().BoolVar(&o.SrcTLS, "src-tls-verify", true, "Verify the TLS certificate of a docker:// source (false also allows plain HTTP to it).")
 	return cmd
 }
 
@@ -267,7 +297,8 @@ func (o *PushOptions) Complete(ctx context.Context) error { return o.complete(ct
 
 // Run checks permissions and pushes.
 func (o *PushOptions) Run(ctx context.Context) error {
-	opts := image.Options{Sys: o.sys(), SourceSys: o.sys(), Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
+	opts := image.Options{Sys: o.sys(o.target.Registry), SourceSys: o.sourceSys(), AllowRealms: o.AllowRealms,
+		Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
 	if !o.NoPreflight {
 		// The permission check runs while push reads the source and asks
 		// whether the image is there already; nothing is written before
@@ -298,6 +329,13 @@ func (o *PushOptions) Run(ctx context.Context) error {
 
 // explainPush adds hints for the usual failures of the upload itself.
 func explainPush(err error) error {
+	switch registry.CauseOf(err) {
+	case registry.CausePolicy:
+		return clierr.WithHint(err, "nothing more was sent; the registry pointed outside its own origin (see docs/security.md)")
+	case registry.CauseDenied:
+		return &clierr.Error{Err: err, Code: clierr.CodeForbidden,
+			Hint: "check your role: oc-registry can-i push -n PROJECT"}
+	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "authentication required") || strings.Contains(msg, "unauthorized"):

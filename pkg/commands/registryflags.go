@@ -14,6 +14,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/cluster"
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
+	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
 )
 
@@ -21,9 +22,10 @@ import (
 // host: --registry, or the cluster's records (--internal, --public, or the
 // public host when it answers, else the internal one).
 type registryTarget struct {
-	Registry string
-	Internal bool
-	Public   bool
+	Registry    string
+	Internal    bool
+	Public      bool
+	AllowRealms []string
 
 	host   string
 	source string
@@ -34,6 +36,7 @@ func (t *registryTarget) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&t.Registry, "registry", "", "Registry host[:port]; default: found from the cluster (image config, default route, service).")
 	cmd.Flags().BoolVar(&t.Internal, "internal", false, "Use the internal registry host (status.internalRegistryHostname).")
 	cmd.Flags().BoolVar(&t.Public, "public", false, "Use the public registry host (externalRegistryHostnames or the default route).")
+	cmd.Flags().StringSliceVar(&t.AllowRealms, "allow-realm", nil, "Send your token to this token-realm host too, when the registry's challenge names one other than itself (repeatable).")
 }
 
 func (t *registryTarget) validate() error {
@@ -44,12 +47,16 @@ func (t *registryTarget) validate() error {
 		return clierr.Usagef("--registry cannot be combined with --internal or --public")
 	}
 	if t.Registry != "" {
-		h := strings.TrimPrefix(strings.TrimPrefix(t.Registry, "https://"), "http://")
-		h = strings.TrimSuffix(h, "/")
-		if h == "" || strings.ContainsAny(h, "/ @") {
-			return clierr.Usagef("invalid --registry %q: give host[:port], e.g. default-route-openshift-image-registry.apps.example.com", t.Registry)
+		h, err := registry.NormalizeHost(t.Registry, "--registry")
+		if err != nil {
+			return &clierr.Error{Err: err, Code: clierr.CodeUsage, Hint: "give host[:port], e.g. default-route-openshift-image-registry.apps.example.com"}
 		}
 		t.Registry = h
+	}
+	for _, h := range t.AllowRealms {
+		if err := registry.ValidateHost(h, "--allow-realm"); err != nil {
+			return clierr.WithCode(clierr.CodeUsage, err)
+		}
 	}
 	return nil
 }
@@ -92,7 +99,7 @@ func (t *registryTarget) resolveLoggedIn(ctx context.Context, clients *kube.Clie
 	explicit := t.Registry != "" || t.Internal || t.Public
 	if !explicit && clients != nil {
 		if rec, err := auth.LoadRecord(); err == nil {
-			if host := rec.Servers[clients.Config.Host]; host != "" {
+			if host := rec.Servers[clients.Config.Host]; host != "" && registry.ValidateHost(host, "") == nil {
 				if _, ok := file.Get(host); ok {
 					t.host, t.source = host, "your last login"
 					return nil
@@ -139,20 +146,21 @@ func parseServiceAccountFlag(v, namespace string) (string, string, error) {
 
 // explainCheck adds the hint and exit code for a failed credential check.
 func explainCheck(err error, host string) error {
-	var ce *auth.CheckError
-	if !errors.As(err, &ce) {
-		return err
-	}
-	switch ce.Cause {
-	case auth.CauseUnauthorized:
+	switch registry.CauseOf(err) {
+	case registry.CauseUnauthorized:
 		return &clierr.Error{Err: fmt.Errorf("token rejected by %s: %w", host, err), Code: clierr.CodeUnauthorized,
 			Hint: "your token has expired or was revoked: run 'oc login' (or use --service-account for a robot token)"}
-	case auth.CauseTLS:
+	case registry.CauseDenied:
+		return &clierr.Error{Err: err, Code: clierr.CodeForbidden,
+			Hint: "your token works, but you lack the permission: ask for a registry role (oc-registry can-i pull -n PROJECT)"}
+	case registry.CauseTLS:
 		return clierr.WithHint(err, "trust the registry's CA with --ca-file FILE (login installs the cluster's CA when it publishes one), or pass --insecure to skip verification (not recommended)")
-	case auth.CauseUnreachable:
+	case registry.CauseUnreachable:
 		return clierr.WithHint(err, "check the host name and your network; pass --registry to choose another host, or --skip-check to write the credentials anyway")
-	case auth.CauseNotRegistry:
+	case registry.CauseNotRegistry:
 		return clierr.WithHint(err, "check --registry: it should be the registry host, without a path")
+	case registry.CausePolicy:
+		return clierr.WithHint(err, "the registry sent your credentials elsewhere; nothing was written. See docs/security.md")
 	}
 	return err
 }

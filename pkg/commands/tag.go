@@ -71,7 +71,7 @@ func (o *TagOptions) Validate(args []string) error {
 
 // Run checks permissions and tags.
 func (o *TagOptions) Run(ctx context.Context) error {
-	opts := image.Options{Sys: o.sys()}
+	opts := image.Options{Sys: o.sys(o.dst.Registry), AllowRealms: o.AllowRealms}
 	if !o.NoPreflight {
 		// Checked while the source manifest is read; nothing is written
 		// before the answer.

@@ -27,6 +27,7 @@ type Options struct {
 	Progress      func(Progress)       // called every ProgressEvery with totals, or nil
 	ProgressEvery time.Duration
 	Log           io.Writer // retry notes
+	AllowRealms   []string  // token realm hosts trusted besides the registry
 	// Gate, when set, runs before anything is written (a permission
 	// preflight running meanwhile); its error stops the push.
 	Gate func() error
@@ -168,12 +169,12 @@ func alreadyThere(ctx context.Context, src types.ImageReference, dst Target, o O
 	if err != nil {
 		return nil, false
 	}
-	m, err := newMounter(ctx, o.Sys, dst.Registry, dst.Repo(), dst.Repo())
+	m, err := newClient(o.Sys, dst.Registry, o.AllowRealms)
 	if err != nil {
 		return nil, false
 	}
 	want := digest.FromBytes(mb).String()
-	if got, err := m.manifestDigest(ctx, dst.Repo(), dst.Tag); err != nil || got != want {
+	if got, err := m.ManifestDigest(ctx, dst.Repo(), dst.Tag); err != nil || got != want {
 		return nil, false
 	}
 	res := &Result{Digest: want, Reused: len(parsed.LayerInfos()) + 1}

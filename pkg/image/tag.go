@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/types"
@@ -18,11 +19,14 @@ import (
 // of requests, the whole reason tag is fast.
 func Tag(ctx context.Context, src, dst Target, o Options) (*Result, error) {
 	start := time.Now()
-	m, err := newMounter(ctx, o.Sys, dst.Registry, src.Repo(), dst.Repo())
+	m, err := newClient(o.Sys, dst.Registry, o.AllowRealms)
 	if err != nil {
 		return nil, err
 	}
-	mb, mt, err := m.getManifest(ctx, src.Repo(), src.Tag)
+	mb, mt, err := m.GetManifest(ctx, src.Repo(), src.Tag)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil, fmt.Errorf("%s:%s not found in the registry", src.Repo(), src.Tag)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -50,9 +54,9 @@ func Tag(ctx context.Context, src, dst Target, o Options) (*Result, error) {
 			var have bool
 			var err error
 			if src.Repo() == dst.Repo() {
-				have, err = m.exists(ctx, dst.Repo(), d)
+				have, err = m.BlobExists(ctx, dst.Repo(), d)
 			} else {
-				have, err = m.mount(ctx, dst.Repo(), src.Repo(), d)
+				have, err = m.Mount(ctx, dst.Repo(), src.Repo(), d)
 			}
 			if err == nil && !have {
 				err = fmt.Errorf("the registry would not mount blob %s from %s into %s: use push docker://%s %s to copy the image",
@@ -67,11 +71,11 @@ func Tag(ctx context.Context, src, dst Target, o Options) (*Result, error) {
 	}
 	res.Reused = len(blobs)
 	for _, c := range children {
-		if err := m.putManifest(ctx, dst.Repo(), c.digest.String(), c.mediaType, c.blob); err != nil {
+		if err := m.PutManifest(ctx, dst.Repo(), c.digest.String(), c.mediaType, c.blob); err != nil {
 			return nil, err
 		}
 	}
-	if err := m.putManifest(ctx, dst.Repo(), dst.Tag, mt, mb); err != nil {
+	if err := m.PutManifest(ctx, dst.Repo(), dst.Tag, mt, mb); err != nil {
 		return nil, err
 	}
 	res.Digest = digest.FromBytes(mb).String()
@@ -89,7 +93,7 @@ type childManifest struct {
 
 // blobsOf lists the config and layers of a manifest; for a manifest list,
 // of every image in it, with the images' manifests.
-func blobsOf(ctx context.Context, m *mounter, repo string, mb []byte, mt string) ([]types.BlobInfo, []childManifest, error) {
+func blobsOf(ctx context.Context, m *registry.Client, repo string, mb []byte, mt string) ([]types.BlobInfo, []childManifest, error) {
 	if !manifest.MIMETypeIsMultiImage(mt) {
 		parsed, err := manifest.FromBlob(mb, mt)
 		if err != nil {
@@ -108,7 +112,7 @@ func blobsOf(ctx context.Context, m *mounter, repo string, mb []byte, mt string)
 	var out []types.BlobInfo
 	var children []childManifest
 	for _, d := range list.Instances() {
-		imb, imt, err := m.getManifest(ctx, repo, d.String())
+		imb, imt, err := m.GetManifest(ctx, repo, d.String())
 		if err != nil {
 			return nil, nil, err
 		}
