@@ -43,6 +43,9 @@ type InfoResult struct {
 	AuthFile      string `json:"authFile,omitempty"`
 	AuthChecked   bool   `json:"authFileChecked"`
 	AuthFileError string `json:"authFileError,omitempty"`
+	// PodmanTrustError says why podman and skopeo, which read only the
+	// containers certs.d directories, would not trust the registry.
+	PodmanTrustError string `json:"podmanTrustError,omitempty"`
 }
 
 // NewCmdInfo builds `info`.
@@ -115,10 +118,13 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 		res.AuthFile = f.Resolve()
 		if user, secret, ok := f.Credentials(o.host); !ok {
 			res.AuthFileError = fmt.Sprintf("no entry for %s: podman and skopeo will send no credentials (run: %s login)", o.host, "oc-registry")
-		} else if err := o.check(ctx, user, secret, nil, nil, true); err != nil {
+		} else if err := o.check(ctx, user, secret, caPEM, extra, false); err != nil {
 			res.AuthFileError = err.Error()
 		} else {
 			res.AuthChecked = true
+			if err := o.check(ctx, user, secret, nil, nil, true); registry.CauseOf(err) == registry.CauseTLS {
+				res.PodmanTrustError = "podman and skopeo do not trust its certificate: run 'oc-registry login' (as root add --install-ca), or give them --cert-dir"
+			}
 		}
 	}
 	err = output.Print(o.Out, o.Output, res, func(w io.Writer) error {
@@ -145,6 +151,9 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 				state = "FAILED: " + res.AuthFileError
 			}
 			fmt.Fprintf(w, "auth file: %s: %s\n", res.AuthFile, state)
+			if res.PodmanTrustError != "" {
+				fmt.Fprintf(w, "podman:    %s\n", res.PodmanTrustError)
+			}
 		}
 		return nil
 	})

@@ -219,6 +219,9 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 			if installed != nil {
 				installed.Remove()
 			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return clierr.WithHint(errors.New(auth.Redact(err.Error(), token)), "fix or move the file; oc-registry does not overwrite a file it cannot read")
 		}
 		res.AuthFiles = append(res.AuthFiles, where)

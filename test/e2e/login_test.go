@@ -40,16 +40,31 @@ func (l loginEnv) opts(user string, extra ...string) runOpts {
 
 func (l loginEnv) authFile() string { return filepath.Join(l.runtime, "containers", "auth.json") }
 
-// removeInstalledCA undoes login's CA install for root (/etc/containers/certs.d).
-func removeInstalledCA(t *testing.T, host string) {
-	t.Cleanup(func() { os.RemoveAll(filepath.Join("/etc/containers/certs.d", host)) })
+// caDir is where root's login keeps host's CA for oc-registry (the tests
+// run as root, and login writes /etc only with --install-ca): podman's
+// --cert-dir form, for skopeo and podman.
+func (l loginEnv) caDir(host string) string {
+	return filepath.Join(l.home, ".config", "oc-registry", "certs.d", host)
+}
+
+// notInEtc fails the test if login wrote to the system certs directory.
+func notInEtc(t *testing.T, host string) {
+	_, err := os.Stat(filepath.Join("/etc/containers/certs.d", host))
+	if err == nil {
+		t.Fatalf("login wrote /etc/containers/certs.d/%s without --install-ca", host)
+	}
+	t.Cleanup(func() {
+		if _, err := os.Stat(filepath.Join("/etc/containers/certs.d", host)); err == nil {
+			t.Errorf("/etc/containers/certs.d/%s was written", host)
+		}
+	})
 }
 
 func TestLoginThenSkopeoPodmanCrane(t *testing.T) {
 	ns := newProject(t, "login")
 	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
 	l := newLoginEnv(t)
-	removeInstalledCA(t, env.public)
+	notInEtc(t, env.public)
 	r := ocr(t, l.opts("alice"), "login", "--docker-config")
 	if r.code != 0 || !strings.Contains(r.stdout, "Login Succeeded! "+env.public+" as alice") {
 		t.Fatalf("login: %s", r)
@@ -60,17 +75,20 @@ func TestLoginThenSkopeoPodmanCrane(t *testing.T) {
 	if fi, err := os.Stat(l.authFile()); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("auth file %s: %v %v", l.authFile(), fi, err)
 	}
-	if _, err := os.Stat(filepath.Join("/etc/containers/certs.d", env.public, "ca.crt")); err != nil {
-		t.Fatalf("CA not installed where skopeo and podman look: %v", err)
+	if _, err := os.Stat(filepath.Join(l.caDir(env.public), "ca.crt")); err != nil {
+		t.Fatalf("CA not kept for oc-registry: %v", err)
+	}
+	if !strings.Contains(r.stderr, "--install-ca") {
+		t.Errorf("login as root should say how to install the CA for root's podman: %s", r)
 	}
 
-	// skopeo with no flags: default auth file, TLS verified through the installed CA.
+	// skopeo: default auth file, TLS verified through the CA login kept.
 	src, dgst := ociImage(t, seedFor(t))
 	dest := "docker://" + env.public + "/" + ns + "/app:v1"
-	if r := execIn(t, l.opts(""), "skopeo", "copy", "--quiet", src, dest); r.code != 0 {
+	if r := execIn(t, l.opts(""), "skopeo", "copy", "--quiet", "--dest-cert-dir", l.caDir(env.public), src, dest); r.code != 0 {
 		t.Fatalf("skopeo copy after login: %s", r)
 	}
-	if r := execIn(t, l.opts(""), "skopeo", "inspect", "--format", "{{.Digest}}", dest); r.code != 0 || strings.TrimSpace(r.stdout) != dgst {
+	if r := execIn(t, l.opts(""), "skopeo", "inspect", "--cert-dir", l.caDir(env.public), "--format", "{{.Digest}}", dest); r.code != 0 || strings.TrimSpace(r.stdout) != dgst {
 		t.Fatalf("skopeo inspect after login: %s", r)
 	}
 
@@ -95,7 +113,7 @@ func TestLoginThenSkopeoPodmanCrane(t *testing.T) {
 		t.Fatalf("podman pull from OCI layout: %s", r)
 	}
 	id := strings.TrimSpace(r.stdout)
-	if r := pod("push", "-q", id, "docker://"+env.public+"/"+ns+"/podman:v1"); r.code != 0 {
+	if r := pod("push", "-q", "--cert-dir", l.caDir(env.public), id, "docker://"+env.public+"/"+ns+"/podman:v1"); r.code != 0 {
 		t.Fatalf("podman push after login: %s", r)
 	}
 
@@ -110,8 +128,11 @@ func TestLoginThenSkopeoPodmanCrane(t *testing.T) {
 
 	// logout cleans both files login wrote, and nothing else.
 	r = ocr(t, l.opts("alice"), "logout")
-	if r.code != 0 || strings.Count(r.stdout, "removed credentials for "+env.public) != 2 {
+	if r.code != 0 || strings.Count(r.stdout, "removed credentials for "+env.public) != 2 || !strings.Contains(r.stdout, "removed the CA login installed") {
 		t.Fatalf("logout: %s", r)
+	}
+	if _, err := os.Stat(l.caDir(env.public)); err == nil {
+		t.Fatal("logout left the CA login installed")
 	}
 	for _, f := range []string{l.authFile(), filepath.Join(l.home, ".docker", "config.json")} {
 		if b, _ := os.ReadFile(f); strings.Contains(string(b), env.public) {
@@ -128,7 +149,7 @@ func TestLoginServiceAccountToken(t *testing.T) {
 	mustKubectl(t, "admin", "create", "serviceaccount", "ci-bot", "-n", ns)
 	mustOCR(t, "admin", "grant", "builder", "--serviceaccount", ns+":ci-bot", "-n", ns)
 	authPath := filepath.Join(t.TempDir(), "robot.json")
-	removeInstalledCA(t, env.registry)
+	notInEtc(t, env.registry)
 	r := ocr(t, runOpts{user: "admin"}, "login", "-z", ns+":ci-bot", "--duration", "10m", "-a", authPath, "--internal", "-o", "json")
 	if r.code != 0 {
 		t.Fatalf("login -z: %s", r)
@@ -145,7 +166,7 @@ func TestLoginServiceAccountToken(t *testing.T) {
 		t.Fatalf("robot login: %+v (expires in %s)", res, time.Until(res.Expires))
 	}
 	src, _ := ociImage(t, seedFor(t))
-	r = skopeo(t, "copy", "--quiet", "--authfile", authPath, src, "docker://"+env.registry+"/"+ns+"/robot-made:v1")
+	r = skopeo(t, "copy", "--quiet", "--authfile", authPath, "--dest-cert-dir", certDir(t), src, "docker://"+env.registry+"/"+ns+"/robot-made:v1")
 	if r.code != 0 {
 		t.Fatalf("robot push with builder: %s", r)
 	}
@@ -188,7 +209,7 @@ func TestLoginKeepsTokensSecret(t *testing.T) {
 	ns := newProject(t, "secret")
 	mustKubectl(t, "admin", "create", "serviceaccount", "bot", "-n", ns)
 	l := newLoginEnv(t)
-	removeInstalledCA(t, env.registry)
+	notInEtc(t, env.registry)
 	token := env.tokens["alice"]
 
 	stop := make(chan struct{})
@@ -321,7 +342,9 @@ func TestLoginBadInput(t *testing.T) {
 		{"colon user name", []string{"login", "--username", "kube:admin", "--registry", env.registry}, 2, "contains a colon", 0},
 		{"unreachable host", []string{"login", "--registry", "127.0.0.1:1", "--timeout", "3s"}, 1, "unreachable", 10 * time.Second},
 		{"wrong CA", []string{"login", "--registry", env.registry, "--ca-file", otherCA, "--cert-dir", t.TempDir()}, 1, "x509", 0},
-		{"bad --registry", []string{"login", "--registry", "https://host/path"}, 2, "invalid --registry", 0},
+		{"bad --registry", []string{"login", "--registry", "https://host/path"}, 2, `invalid registry host "host/path" from --registry`, 0},
+		{"path-escaping --registry", []string{"login", "--registry", ".."}, 2, "from --registry", 0},
+		{"bad --allow-realm", []string{"login", "--registry", env.registry, "--allow-realm", "a/b"}, 2, "from --allow-realm", 0},
 		{"short robot token", []string{"login", "-z", "ns:bot", "--duration", "1m"}, 2, "too short", 0},
 		{"missing kubeconfig", []string{"--kubeconfig", "/nonexistent", "login"}, 1, `kubeconfig "/nonexistent": file not found`, 0},
 	}
@@ -360,14 +383,36 @@ func TestInfoFlags(t *testing.T) {
 	if r := ocr(t, l.opts("alice"), "info", "-q", "--internal"); strings.TrimSpace(r.stdout) != env.registry {
 		t.Fatalf("info -q --internal: %s", r)
 	}
+	// Before any login the kubeconfig token works, but podman has nothing.
+	r = ocr(t, l.opts("alice"), "info", "--public", "--check")
+	if r.code != 3 || !strings.Contains(r.stdout, "check:     your token works") || !strings.Contains(r.stdout, "auth file: "+l.authFile()+": FAILED: no entry") {
+		t.Fatalf("info --check before login: %s", r)
+	}
+	if r := ocr(t, l.opts("alice"), "login", "--public"); r.code != 0 {
+		t.Fatalf("login: %s", r)
+	}
 	r = ocr(t, l.opts("alice"), "info", "--public", "--check", "-o", "json")
 	var res struct {
-		Registry string
-		Checked  bool
-		CASource string
+		Registry         string
+		Checked          bool
+		CASource         string
+		AuthFileChecked  bool
+		PodmanTrustError string
 	}
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Registry != env.public || !res.Checked || res.CASource == "" {
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Registry != env.public || !res.Checked || res.CASource == "" || !res.AuthFileChecked {
 		t.Fatalf("info --public --check -o json: %s", r)
+	}
+	// Root's podman reads only /etc/containers/certs.d, where login wrote nothing.
+	if !strings.Contains(res.PodmanTrustError, "--install-ca") {
+		t.Fatalf("info should say root's podman will not trust the CA: %s", r)
+	}
+	// After logout the kubeconfig token still works, the auth file does not.
+	if r := ocr(t, l.opts("alice"), "logout"); r.code != 0 {
+		t.Fatalf("logout: %s", r)
+	}
+	r = ocr(t, l.opts("alice"), "info", "--public", "--check")
+	if r.code != 3 || !strings.Contains(r.stdout, "auth file: "+l.authFile()+": FAILED") {
+		t.Fatalf("info --check after logout: %s", r)
 	}
 	if r := ocr(t, l.opts("alice"), "info", "--internal", "--public"); r.code != 2 {
 		t.Fatalf("conflicting flags: %s", r)

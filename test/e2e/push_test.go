@@ -27,7 +27,7 @@ type pushResult struct {
 func loggedIn(t *testing.T, user string) loginEnv {
 	t.Helper()
 	l := newLoginEnv(t)
-	removeInstalledCA(t, env.registry)
+	notInEtc(t, env.registry)
 	if r := ocr(t, l.opts(user), "login", "--internal"); r.code != 0 {
 		t.Fatalf("login as %s: %s", user, r)
 	}
@@ -48,7 +48,7 @@ func pushJSON(t *testing.T, l loginEnv, user string, args ...string) (pushResult
 
 func inspectDigest(t *testing.T, l loginEnv, ref string) string {
 	t.Helper()
-	r := execIn(t, l.opts(""), "skopeo", "inspect", "--format", "{{.Digest}}", "docker://"+env.registry+"/"+ref)
+	r := execIn(t, l.opts(""), "skopeo", "inspect", "--cert-dir", l.caDir(env.registry), "--format", "{{.Digest}}", "docker://"+env.registry+"/"+ref)
 	if r.code != 0 {
 		return ""
 	}
