@@ -51,7 +51,11 @@ func newSpy(t *testing.T, tls bool, h http.HandlerFunc) *spy {
 
 func (s *spy) host() string { u, _ := url.Parse(s.URL); return u.Host }
 
-func (s *spy) requests() []string { s.mu.Lock(); defer s.mu.Unlock(); return append([]string(nil), s.seen...) }
+func (s *spy) requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.seen...)
+}
 
 // sawToken reports whether any request carried token, bare or in Basic form.
 func (s *spy) sawToken(token string) bool {
