@@ -37,7 +37,8 @@ e2e: tools
 # The name-validation fuzzer, for a short fixed time (its seed corpus also
 # runs in unit).
 fuzz:
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseTarget -fuzztime 15s ./pkg/image
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseTarget -fuzztime 8s ./pkg/image
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzValidateHost -fuzztime 8s ./pkg/registry
 
 lint:
 	@out="$$(gofmt -l cmd pkg test hack 2>/dev/null)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

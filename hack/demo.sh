@@ -31,10 +31,11 @@ as alice oc-registry can-i push -n "$ns"
 step "oc-registry who-can push -n $ns"
 oc-registry who-can push -n "$ns"
 
-# alice's own shell: her kubeconfig, her auth file.
-export XDG_RUNTIME_DIR="$(mktemp -d)"
+# alice's own shell: her kubeconfig, her auth file, her HOME (login keeps
+# the CA there; nothing goes to /etc).
 img="$(mktemp -d)"
 go run ./hack/mkimage "$img" 2 4 "$(date +%s)" >/dev/null
+export XDG_RUNTIME_DIR="$(mktemp -d)" HOME="$(mktemp -d)"
 
 step "oc-registry login                   # as alice: token from her kubeconfig, host and CA from the cluster"
 as alice oc-registry login --internal
@@ -47,6 +48,9 @@ as alice oc-registry push "oci:$img:latest" "$ns/app:v1" --tag stable
 
 step "oc-registry tag $ns/app:v1 $ns/app:prod"
 as alice oc-registry tag "$ns/app:v1" "$ns/app:prod"
+
+step "oc-registry logout                  # removes the credentials and the CA login installed"
+as alice oc-registry logout
 
 step "oc-registry grant metrics bob"
 oc-registry grant metrics bob
