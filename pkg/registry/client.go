@@ -307,9 +307,8 @@ func (c *Client) Check(ctx context.Context) error {
 	case http.StatusOK:
 		return nil
 	case http.StatusUnauthorized:
-		if AccessDenied(resp) {
-			return &Error{Cause: CauseDenied, Host: c.host, Err: errors.New("HTTP 401 access denied on /v2/")}
-		}
+		// /v2/ needs no permission, only a token that authenticates;
+		// OpenShift answers a bad one with `error="access denied"` too.
 		return &Error{Cause: CauseUnauthorized, Host: c.host, Err: errors.New("HTTP 401 on /v2/")}
 	case http.StatusForbidden:
 		return &Error{Cause: CauseDenied, Host: c.host, Err: errors.New("HTTP 403 on /v2/")}

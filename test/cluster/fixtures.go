@@ -68,7 +68,7 @@ func newFixtureValues(p *paths) (*fixtureValues, error) {
 		External:     registryExternal,
 		Node:         nodeName,
 		NodeCAPod:    "node-ca-hjksc",
-		RegistryPods: []string{"image-registry-66d9c7b5f4-llrln"},
+		RegistryPods: []string{"image-registry-66d9c7b5f4-llrln", "image-registry-66d9c7b5f4-x7k2p"},
 		CAKeys: []string{
 			strings.ReplaceAll(registryInternal, ":", ".."),
 			strings.ReplaceAll(registryExternal, ":", ".."),

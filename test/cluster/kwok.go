@@ -23,19 +23,6 @@ func writeKwokConfig(p *paths, v *fixtureValues) error {
 		fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterLogs
 metadata:
-  name: image-registry
-spec:
-  selector:
-    matchNamespaces: [openshift-image-registry]
-    matchNames: [%s]
-  logs:
-  - containers: [registry]
-    logsFile: %s
-    follow: true
-`, strings.Join(v.RegistryPods, ", "), p.s("logs", "registry-cri.log")),
-		fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
-kind: ClusterLogs
-metadata:
   name: node-ca
 spec:
   selector:
@@ -46,6 +33,36 @@ spec:
     logsFile: %s
     follow: true
 `, v.NodeCAPod, p.s("logs", "node-ca-cri.log")),
+	}
+	// Each registry pod is one replica: its log is that process's log, and
+	// its port 5000 forwards to that process's listener.
+	for i, pod := range v.RegistryPods {
+		docs = append(docs, fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: %[1]s
+spec:
+  selector:
+    matchNamespaces: [openshift-image-registry]
+    matchNames: [%[1]s]
+  logs:
+  - containers: [registry]
+    logsFile: %[2]s
+    follow: true
+`, pod, p.s("logs", replicaName(i)+"-cri.log")), fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterPortForward
+metadata:
+  name: %[1]s
+spec:
+  selector:
+    matchNamespaces: [openshift-image-registry]
+    matchNames: [%[1]s]
+  forwards:
+  - ports: [5000]
+    target:
+      port: %[2]d
+      address: 127.0.0.1
+`, pod, replicaPorts[i]))
 	}
 	ts := time.Now().UTC().Format(time.RFC3339Nano)
 	nodeCA := fmt.Sprintf("%s stdout F copying CA for %s to /etc/docker/certs.d/%s/ca.crt\n", ts, registryInternal, registryInternal)

@@ -12,21 +12,22 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 )
 
-const usage = `usage: go run . up|down|env|status|restart-registry
+const usage = `usage: go run . up|down|env|status|stop-registry [N]|start-registry
 
   up                start the cluster (or reuse a healthy one); prints timing and memory
   down              stop the cluster and remove its state (built binaries stay cached)
   env               print export lines: eval "$(go run . env)"
   status            exit 0 when the cluster is healthy
-  stop-registry     stop only the registry (for fault tests)
-  start-registry    start the registry again
+  stop-registry [N] stop the registry replicas, or only replica N (for fault tests)
+  start-registry    start the stopped replicas again
 `
 
 func main() {
-	if len(os.Args) != 2 {
+	if len(os.Args) < 2 || len(os.Args) > 3 || len(os.Args) == 3 && os.Args[1] != "stop-registry" {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
@@ -44,7 +45,14 @@ func main() {
 		case "status":
 			err = status(ctx, p)
 		case "stop-registry":
-			err = stopRegistry(p)
+			which := -1
+			if len(os.Args) == 3 {
+				if which, err = strconv.Atoi(os.Args[2]); err != nil || which < 0 || which >= len(replicaPorts) {
+					fmt.Fprintf(os.Stderr, "stop-registry takes a replica number from 0 to %d\n", len(replicaPorts)-1)
+					os.Exit(2)
+				}
+			}
+			err = stopRegistry(p, which)
 		case "start-registry":
 			err = startRegistry(ctx, p)
 		default:

@@ -12,10 +12,16 @@ const (
 	etcdClientPort = 23790
 	etcdPeerPort   = 23800
 	apiserverPort  = 16443
-	registryPort   = 15000
+	registryPort   = 15000 // the route and the service: spread over the replicas
 	kwokPort       = 10247
 	nodeName       = "kwok-node-0"
 )
+
+// replicaPorts are the registry replicas' own listeners, one per pod,
+// reached directly through each pod's kwok port-forward.
+var replicaPorts = []int{15001, 15002}
+
+func replicaName(i int) string { return fmt.Sprintf("registry-%d", i) }
 
 var (
 	registryInternal = fmt.Sprintf("127.0.0.1:%d", registryPort)

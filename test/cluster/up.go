@@ -32,7 +32,7 @@ func up(ctx context.Context, p *paths) error {
 		return err
 	}
 	built := time.Since(t0)
-	for _, port := range []int{etcdClientPort, etcdPeerPort, apiserverPort, registryPort, kwokPort} {
+	for _, port := range append([]int{etcdClientPort, etcdPeerPort, apiserverPort, registryPort, kwokPort}, replicaPorts...) {
 		if !portFree(port) {
 			return fmt.Errorf("port 127.0.0.1:%d is in use: stop what holds it (ss -ltnp 'sport = :%d')", port, port)
 		}
@@ -146,7 +146,12 @@ func startAll(ctx context.Context, p *paths, bins map[string]string) error {
 	if err := apply(ctx, dc, "registry.yaml", v); err != nil {
 		return err
 	}
-	if err := startRegistryProc(ctx, p, st); err != nil {
+	for i := range replicaPorts {
+		if err := startRegistryProc(ctx, p, st, i); err != nil {
+			return err
+		}
+	}
+	if err := startBalancer(ctx, p, st); err != nil {
 		return err
 	}
 	if err := writeKwokConfig(p, v); err != nil {
@@ -167,22 +172,45 @@ func startAll(ctx context.Context, p *paths, bins map[string]string) error {
 	return waitPodsRunning(ctx, dc, v)
 }
 
-func startRegistryProc(ctx context.Context, p *paths, st *state) error {
-	if err := start(p, st, "registry", []string{
-		"--addr=127.0.0.1:" + strconv.Itoa(registryPort),
+// startRegistryProc starts replica i: its own listener and log, the
+// storage shared with the other replicas.
+func startRegistryProc(ctx context.Context, p *paths, st *state, i int) error {
+	name := replicaName(i)
+	st.Bins[name] = st.Bins["registry"]
+	addr := fmt.Sprintf("127.0.0.1:%d", replicaPorts[i])
+	if err := start(p, st, name, []string{
+		"--addr=" + addr,
 		"--tls-cert=" + p.s("registry.crt"), "--tls-key=" + p.s("registry.key"),
 		"--storage=" + p.s("registry-data"),
 		"--kubeconfig=" + p.s("kubeconfig-admin"),
-		"--cri-log=" + p.s("logs", "registry-cri.log"),
+		"--cri-log=" + p.s("logs", name+"-cri.log"),
 	}, "OTEL_TRACES_EXPORTER=none", "REGISTRY_HTTP_SECRET=local-cluster-secret"); err != nil {
 		return err
 	}
+	return waitRegistry(ctx, p, st, name, addr)
+}
+
+// startBalancer starts the route and service front: connections spread
+// over the replicas that answer, as the router and the service do.
+func startBalancer(ctx context.Context, p *paths, st *state) error {
+	st.Bins["registry-lb"] = st.Bins["registry"]
+	var backends []string
+	for _, port := range replicaPorts {
+		backends = append(backends, fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	if err := start(p, st, "registry-lb", []string{"--addr=" + registryInternal, "--balance=" + strings.Join(backends, ",")}); err != nil {
+		return err
+	}
+	return waitRegistry(ctx, p, st, "registry-lb", registryInternal)
+}
+
+func waitRegistry(ctx context.Context, p *paths, st *state, name, addr string) error {
 	client, err := httpsClient(p)
 	if err != nil {
 		return err
 	}
-	return waitFor(ctx, "registry", 20*time.Second, st.PIDs["registry"], st.Bins["registry"], func() error {
-		code, err := getStatus(client, "https://"+registryInternal+"/v2/", "")
+	return waitFor(ctx, name, 20*time.Second, st.PIDs[name], st.Bins[name], func() error {
+		code, err := getStatus(client, "https://"+addr+"/v2/", "")
 		if err == nil && code != 401 {
 			err = fmt.Errorf("GET /v2/: HTTP %d, want 401", code)
 		}
@@ -190,9 +218,18 @@ func startRegistryProc(ctx context.Context, p *paths, st *state) error {
 	})
 }
 
+// registryProcs are the processes behind the registry, front first.
+func registryProcs() []string {
+	names := []string{"registry-lb"}
+	for i := range replicaPorts {
+		names = append(names, replicaName(i))
+	}
+	return names
+}
+
 // healthy checks every recorded process and the two HTTP endpoints.
 func healthy(p *paths, st *state) error {
-	for _, name := range []string{"etcd", "kube-apiserver", "registry", "kwok"} {
+	for _, name := range append([]string{"etcd", "kube-apiserver", "kwok"}, registryProcs()...) {
 		if !alive(st.PIDs[name], st.Bins[name]) {
 			return fmt.Errorf("%s is not running", name)
 		}
@@ -229,7 +266,8 @@ func readToken(p *paths, user string) (string, error) {
 }
 
 func stopAll(st *state) {
-	for _, name := range []string{"kwok", "registry", "kube-apiserver", "etcd"} {
+	// "registry" is the single replica of clusters started before there were two.
+	for _, name := range append(append([]string{"kwok", "registry"}, registryProcs()...), "kube-apiserver", "etcd") {
 		stop(st.PIDs[name], st.Bins[name], 10*time.Second)
 	}
 }
@@ -262,24 +300,36 @@ func status(_ context.Context, p *paths) error {
 	return nil
 }
 
-func stopRegistry(p *paths) error {
+// stopRegistry stops every replica, or only replica which (>= 0). The
+// front stays, as a router does when its backends go.
+func stopRegistry(p *paths, which int) error {
 	st, err := p.loadState()
 	if err != nil {
 		return err
 	}
-	stop(st.PIDs["registry"], st.Bins["registry"], 10*time.Second)
+	for i := range replicaPorts {
+		if which < 0 || which == i {
+			stop(st.PIDs[replicaName(i)], st.Bins[replicaName(i)], 10*time.Second)
+		}
+	}
 	return nil
 }
 
+// startRegistry starts the replicas that are not running.
 func startRegistry(ctx context.Context, p *paths) error {
 	st, err := p.loadState()
 	if err != nil {
 		return err
 	}
-	if alive(st.PIDs["registry"], st.Bins["registry"]) {
-		return nil
+	for i := range replicaPorts {
+		if alive(st.PIDs[replicaName(i)], st.Bins[replicaName(i)]) {
+			continue
+		}
+		if err := startRegistryProc(ctx, p, st, i); err != nil {
+			return err
+		}
 	}
-	return startRegistryProc(ctx, p, st)
+	return nil
 }
 
 func printEnv(p *paths) error {
@@ -294,11 +344,28 @@ func printEnv(p *paths) error {
 		{"OCR_REGISTRY_PUBLIC", registryExternal},
 		{"OCR_CA_FILE", p.s("ca.crt")},
 		{"OCR_TOKENS_FILE", p.s("tokens.csv")},
-		{"OCR_REGISTRY_LOG", p.s("logs", "registry-cri.log")},
+		{"OCR_REGISTRY_LOGS", strings.Join(replicaLogs(p), ",")},
+		{"OCR_REGISTRY_REPLICAS", strings.Join(replicaAddrs(), ",")},
 		{"OCR_API_SERVER", fmt.Sprintf("https://127.0.0.1:%d", apiserverPort)},
 	}
 	for _, kv := range vars {
 		fmt.Printf("export %s=%q\n", kv[0], kv[1])
 	}
 	return nil
+}
+
+func replicaLogs(p *paths) []string {
+	var out []string
+	for i := range replicaPorts {
+		out = append(out, p.s("logs", replicaName(i)+"-cri.log"))
+	}
+	return out
+}
+
+func replicaAddrs() []string {
+	var out []string
+	for _, port := range replicaPorts {
+		out = append(out, fmt.Sprintf("127.0.0.1:%d", port))
+	}
+	return out
 }

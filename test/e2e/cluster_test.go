@@ -73,16 +73,16 @@ func TestRegistryAuthIsOpenShifts(t *testing.T) {
 
 func TestRegistryMetricsNeedTheRole(t *testing.T) {
 	client := caClient(t)
-	code, _ := scrape(t, client, "carol")
-	if code != http.StatusForbidden {
-		t.Fatalf("carol without registry/metrics: HTTP %d, want 403", code)
+	if code, body := scrape(t, client, "carol"); !accessDenied(code, body) {
+		t.Fatalf("carol without registry/metrics: HTTP %d %s, want 401 access denied", code, body)
 	}
-	if code, _ := scrapeWith(t, client, ""); code != http.StatusUnauthorized {
-		t.Fatalf("anonymous scrape: HTTP %d, want 401", code)
+	if code, body := scrapeWith(t, client, ""); code != http.StatusUnauthorized || !strings.Contains(body, "WWW-Authenticate: Bearer realm=") {
+		t.Fatalf("anonymous scrape: HTTP %d %s, want 401 with the token realm", code, body)
 	}
 	binding := "e2e-carol-metrics"
 	mustKubectl(t, "admin", "create", "clusterrolebinding", binding, "--clusterrole=registry-monitoring", "--user=carol")
 	t.Cleanup(func() { kubectl(t, "admin", "delete", "clusterrolebinding", binding) })
+	var code int
 	var body string
 	waitUntil(t, 10*time.Second, func() bool { code, body = scrape(t, client, "carol"); return code == 200 })
 	before := sumRequests(body)
@@ -209,7 +209,16 @@ func scrapeWith(t *testing.T, c *http.Client, token string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, "WWW-Authenticate: " + resp.Header.Get("WWW-Authenticate") + "\n" + string(b)
+	}
 	return resp.StatusCode, string(b)
+}
+
+// accessDenied is OpenShift's answer to a token without get registry/metrics:
+// 401 with `Basic realm=openshift,error="access denied"` (auth.go wrapErr).
+func accessDenied(code int, body string) bool {
+	return code == http.StatusUnauthorized && strings.Contains(body, `WWW-Authenticate: Basic realm=openshift,error="access denied"`)
 }
 
 func sumRequests(body string) float64 {

@@ -17,19 +17,20 @@ import (
 )
 
 var env struct {
-	root       string // repository root
-	binDir     string // holds oc-registry and kubectl-image_registry
-	bin        string
-	state      string // cluster state dir (kubeconfigs, CA)
-	registry   string // host:port
-	public     string
-	caFile     string
-	apiServer  string
-	tokens     map[string]string
-	clusterLog string
-	crane      string // path to crane, or "" when not installed
-	clusterBin string // the built test/cluster program, for stop-registry and start-registry
-	clusterDir string
+	root        string // repository root
+	binDir      string // holds oc-registry and kubectl-image_registry
+	bin         string
+	state       string // cluster state dir (kubeconfigs, CA)
+	registry    string // host:port
+	public      string
+	caFile      string
+	apiServer   string
+	tokens      map[string]string
+	clusterLogs []string // one log per registry replica
+	replicas    []string // the replicas' own host:port
+	crane       string   // path to crane, or "" when not installed
+	clusterBin  string   // the built test/cluster program, for stop-registry and start-registry
+	clusterDir  string
 }
 
 func TestMain(m *testing.M) {
@@ -124,7 +125,8 @@ func loadClusterEnv(clusterDir string) error {
 	env.public = vars["OCR_REGISTRY_PUBLIC"]
 	env.caFile = vars["OCR_CA_FILE"]
 	env.apiServer = vars["OCR_API_SERVER"]
-	env.clusterLog = vars["OCR_REGISTRY_LOG"]
+	env.clusterLogs = strings.Split(vars["OCR_REGISTRY_LOGS"], ",")
+	env.replicas = strings.Split(vars["OCR_REGISTRY_REPLICAS"], ",")
 	b, err := os.ReadFile(vars["OCR_TOKENS_FILE"])
 	if err != nil {
 		return err

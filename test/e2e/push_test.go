@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -120,14 +121,14 @@ func TestTagAcrossProjectsMovesNoBlobs(t *testing.T) {
 	if _, r := pushJSON(t, l, "alice", dir, src+"/app:v1"); r.code != 0 {
 		t.Fatalf("push: %s", r)
 	}
-	before, _ := os.Stat(env.clusterLog)
+	before := markLogs()
 	r := ocr(t, l.opts("alice"), "tag", src+"/app:v1", dst+"/app:prod", "-o", "json")
 	var res pushResult
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Moved != 0 || res.Pushed != 0 || res.Reused != 3 {
 		t.Fatalf("tag: %s", r)
 	}
 	time.Sleep(200 * time.Millisecond)
-	logs := readFrom(t, env.clusterLog, before.Size())
+	logs := before.since(t)
 	for _, line := range strings.Split(logs, "\n") {
 		if strings.Contains(line, "response completed") &&
 			(strings.Contains(line, "http.request.method=PATCH") ||
@@ -143,17 +144,34 @@ func TestTagAcrossProjectsMovesNoBlobs(t *testing.T) {
 	}
 }
 
-func readFrom(t *testing.T, path string, off int64) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+// logMark is where each replica's log ends now.
+type logMark map[string]int64
+
+func markLogs() logMark {
+	m := logMark{}
+	for _, p := range env.clusterLogs {
+		if fi, err := os.Stat(p); err == nil {
+			m[p] = fi.Size()
+		}
 	}
-	defer f.Close()
-	f.Seek(off, 0)
-	b := make([]byte, 4<<20)
-	n, _ := f.Read(b)
-	return string(b[:n])
+	return m
+}
+
+// since returns what every replica logged after the mark, joined.
+func (m logMark) since(t *testing.T) string {
+	t.Helper()
+	var out strings.Builder
+	for _, p := range env.clusterLogs {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Seek(m[p], 0)
+		b, _ := io.ReadAll(io.LimitReader(f, 8<<20))
+		f.Close()
+		out.Write(b)
+	}
+	return out.String()
 }
 
 func TestPushDeniedBeforeUpload(t *testing.T) {
@@ -162,12 +180,12 @@ func TestPushDeniedBeforeUpload(t *testing.T) {
 	dir := t.TempDir()
 	testimage.Write(dir, "latest", 1, 64<<10, seedFor(t))
 
-	before, _ := os.Stat(env.clusterLog)
+	before := markLogs()
 	r := ocr(t, l.opts("alice"), "push", dir, ns+"/app:v1")
 	if r.code != 4 || !strings.Contains(r.stderr, "nothing was uploaded") || !strings.Contains(r.stderr, "oc-registry grant editor alice -n "+ns) {
 		t.Fatalf("push without a role: %s", r)
 	}
-	for _, line := range strings.Split(readFrom(t, env.clusterLog, before.Size()), "\n") {
+	for _, line := range strings.Split(before.since(t), "\n") {
 		if strings.Contains(line, ns+"/app") && (strings.Contains(line, "method=POST") || strings.Contains(line, "method=PATCH") || strings.Contains(line, "method=PUT")) {
 			t.Fatalf("the registry received a write for %s/app: %s", ns, line)
 		}
@@ -199,10 +217,10 @@ func TestPushSurvivesARegistryRestart(t *testing.T) {
 	want, _ := testimage.Write(dir, "latest", 4, 48<<20, seedFor(t))
 
 	interrupt := func(repo string) {
-		before, _ := os.Stat(env.clusterLog)
+		before := markLogs()
 		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {
-			if strings.Contains(readFrom(t, env.clusterLog, before.Size()), repo+"/blobs/uploads/") {
+			if strings.Contains(before.since(t), repo+"/blobs/uploads/") {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)

@@ -129,16 +129,29 @@ func bearerOrBasic(r *http.Request) (string, bool) {
 	return "", false
 }
 
-// challenge is a 401 that points the client at the token realm.
+// challenge is a 401. As in openshift/image-registry's auth.go
+// (wrapErr): a request without credentials is pointed at the token realm
+// (Bearer); a token that does not authenticate, or lacks the permission,
+// gets `Basic realm=openshift,error="access denied"` (verifyOpenShiftUser
+// maps the API's 401 to ErrOpenShiftAccessDenied, so the two read alike).
 type challenge struct {
-	realm string
-	err   error
+	realm  string
+	denied bool
+	err    error
 }
 
 func (c *challenge) Error() string { return c.err.Error() }
 
 func (c *challenge) SetHeaders(_ *http.Request, w http.ResponseWriter) {
-	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", c.realm))
+	setChallenge(w, c.realm, c.denied)
+}
+
+func setChallenge(w http.ResponseWriter, realm string, denied bool) {
+	if denied {
+		w.Header().Set("WWW-Authenticate", `Basic realm=openshift,error="access denied"`)
+		return
+	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", realm))
 }
 
 func realmFor(r *http.Request) string {
@@ -155,10 +168,12 @@ var _ auth.AccessController = (*accessController)(nil)
 
 func (a *accessController) Authorized(r *http.Request, access ...auth.Access) (*auth.Grant, error) {
 	ctx := r.Context()
-	deny := func(err error) (*auth.Grant, error) { return nil, &challenge{realm: realmFor(r), err: err} }
+	deny := func(err error) (*auth.Grant, error) {
+		return nil, &challenge{realm: realmFor(r), denied: true, err: err}
+	}
 	token, ok := bearerOrBasic(r)
 	if !ok {
-		return deny(errNoToken)
+		return nil, &challenge{realm: realmFor(r), err: errNoToken}
 	}
 	id, err := a.kube.authenticate(ctx, token)
 	if err != nil {

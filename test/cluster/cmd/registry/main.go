@@ -44,7 +44,11 @@ func run() error {
 	storage := flag.String("storage", "", "filesystem storage root")
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig with rights for TokenReview, SubjectAccessReview and impersonation")
 	criLog := flag.String("cri-log", "", "also write logs to this file in CRI format (for kwok)")
+	backends := flag.String("balance", "", "run as the route: spread connections on --addr over these comma-separated replicas")
 	flag.Parse()
+	if *backends != "" {
+		return balance(*addr, *backends)
+	}
 	if *storage == "" || *kubeconfig == "" {
 		return errors.New("--storage and --kubeconfig are required")
 	}

@@ -30,6 +30,10 @@ type metrics struct {
 	inFlight        prometheus.Gauge
 	reqSize         *prometheus.SummaryVec
 	respSize        *prometheus.SummaryVec
+	writeHeader     *prometheus.SummaryVec
+	ptCache         *prometheus.CounterVec
+	ptDuration      *prometheus.SummaryVec
+	ptErrors        *prometheus.CounterVec
 	opDuration      *prometheus.SummaryVec
 	storageDuration *prometheus.SummaryVec
 	storageErrors   *prometheus.CounterVec
@@ -52,9 +56,17 @@ func newMetrics() *metrics {
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: "http", Name: "in_flight_requests",
 			Help: "A gauge of requests currently being served by the registry."}),
 		reqSize: prometheus.NewSummaryVec(prometheus.SummaryOpts{Namespace: ns, Subsystem: "http", Name: "request_size_bytes",
-			Help: "A histogram of sizes of requests to the registry.", Objectives: objectives}, []string{"method"}),
+			Help: "A histogram of sizes of requests to the registry.", Objectives: objectives}, nil),
 		respSize: prometheus.NewSummaryVec(prometheus.SummaryOpts{Namespace: ns, Subsystem: "http", Name: "response_size_bytes",
-			Help: "A histogram of response sizes for requests to the registry.", Objectives: objectives}, []string{"method"}),
+			Help: "A histogram of response sizes for requests to the registry.", Objectives: objectives}, nil),
+		writeHeader: prometheus.NewSummaryVec(prometheus.SummaryOpts{Namespace: ns, Subsystem: "http", Name: "time_to_write_header_seconds",
+			Help: "A histogram of request durations until the response headers are written.", Objectives: objectives}, nil),
+		ptCache: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: "pullthrough", Name: "blobstore_cache_requests_total",
+			Help: "Total number of requests to the BlobStore cache."}, []string{"type"}),
+		ptDuration: prometheus.NewSummaryVec(prometheus.SummaryOpts{Namespace: ns, Subsystem: "pullthrough", Name: "repository_duration_seconds",
+			Help: "Latency of operations with remote registries in seconds.", Objectives: objectives}, []string{"registry", "operation"}),
+		ptErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: "pullthrough", Name: "repository_errors_total",
+			Help: "Cumulative number of failed operations with remote registries."}, []string{"registry", "operation", "code"}),
 		opDuration: prometheus.NewSummaryVec(prometheus.SummaryOpts{Namespace: ns, Name: "request_duration_seconds",
 			Help: "Request latency in seconds for each operation.", Objectives: objectives}, []string{"operation"}),
 		storageDuration: prometheus.NewSummaryVec(prometheus.SummaryOpts{Namespace: ns, Subsystem: "storage", Name: "duration_seconds",
@@ -72,12 +84,16 @@ func newMetrics() *metrics {
 		Help: "A metric with a constant '1' value labeled by major, minor, git commit & git version from which the image registry was built."},
 		[]string{"gitCommit", "gitVersion", "major", "minor"})
 	build.WithLabelValues("local", registryVersion, "3", "1").Set(1)
-	m.reg.MustRegister(build, m.requests, m.duration, m.inFlight, m.reqSize, m.respSize, m.opDuration,
-		m.storageDuration, m.storageErrors, m.digestCache, m.digestScoped,
+	// The same families as openshift/image-registry's metrics/prometheus.go.
+	// The local registry does no pull-through: those families are there,
+	// with the blobstore cache at zero and no remote-registry series.
+	m.reg.MustRegister(build, m.requests, m.duration, m.inFlight, m.reqSize, m.respSize, m.writeHeader, m.opDuration,
+		m.storageDuration, m.storageErrors, m.digestCache, m.digestScoped, m.ptCache, m.ptDuration, m.ptErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, t := range []string{"Hit", "Miss"} {
 		m.digestCache.WithLabelValues(t)
 		m.digestScoped.WithLabelValues(t)
+		m.ptCache.WithLabelValues(t)
 	}
 	return m
 }
@@ -98,6 +114,7 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 	h = promhttp.InstrumentHandlerDuration(m.duration, h)
 	h = promhttp.InstrumentHandlerRequestSize(m.reqSize, h)
 	h = promhttp.InstrumentHandlerResponseSize(m.respSize, h)
+	h = promhttp.InstrumentHandlerTimeToWriteHeader(m.writeHeader, h)
 	return promhttp.InstrumentHandlerInFlight(m.inFlight, h)
 }
 
@@ -165,16 +182,23 @@ func hitMiss(b bool) string {
 func (m *metrics) handler(k *kubeChecker) http.Handler {
 	serve := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The real registry routes the metrics endpoint through its access
+		// controller (metrichandler.go, auth.go verifyMetricsAccess): the
+		// same challenges as any other request, 401 for a denial.
+		unauthorized := func(denied bool, msg string) {
+			setChallenge(w, realmFor(r), denied)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, `{"errors":[{"code":"UNAUTHORIZED","message":%q,"detail":null}]}`+"\n", msg)
+		}
 		token, ok := bearerOrBasic(r)
 		if !ok {
-			w.Header().Set("WWW-Authenticate", `Basic realm="openshift"`)
-			http.Error(w, "authentication required", http.StatusUnauthorized)
+			unauthorized(false, "authentication required")
 			return
 		}
 		id, err := k.authenticate(r.Context(), token)
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Basic realm="openshift"`)
-			http.Error(w, "authentication required: "+err.Error(), http.StatusUnauthorized)
+			unauthorized(true, "access denied")
 			return
 		}
 		allowed, err := k.allowed(r.Context(), id, authzv1.ResourceAttributes{Verb: "get", Group: "image.openshift.io", Resource: "registry", Subresource: "metrics"})
@@ -183,7 +207,7 @@ func (m *metrics) handler(k *kubeChecker) http.Handler {
 			return
 		}
 		if !allowed {
-			http.Error(w, fmt.Sprintf("user %q cannot get registry/metrics.image.openshift.io", id.name), http.StatusForbidden)
+			unauthorized(true, "access denied")
 			return
 		}
 		serve.ServeHTTP(w, r)
