@@ -33,13 +33,15 @@ func (t Target) String() string {
 }
 
 var (
-	nameComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+	// OpenShift's image stream name rule (openshift-apiserver image
+	// validation): stricter than distribution's, no "__" and no "--".
+	nameComponent = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	tagPattern    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	notNameChars  = regexp.MustCompile(`[^a-z0-9._-]+`)
 	notLabelChars = regexp.MustCompile(`[^a-z0-9-]+`)
 	dashes        = regexp.MustCompile(`-{2,}`)
 	dots          = regexp.MustCompile(`\.{2,}`)
-	underscores   = regexp.MustCompile(`_{3,}`)
+	underscores   = regexp.MustCompile(`_{2,}`)
 )
 
 // maxRepoLen is distribution's limit for a full repository name.
@@ -98,7 +100,7 @@ func ParseTarget(s string, flatten bool) (Target, error) {
 			t.Project, orig, suggestLabel(t.Project))
 	}
 	if !nameComponent.MatchString(t.Name) {
-		return Target{}, fmt.Errorf("invalid image name %q in %q: lowercase letters and digits, separated by '.', '_', '__' or '-'; try %q",
+		return Target{}, fmt.Errorf("invalid image name %q in %q: lowercase letters and digits, separated by a single '.', '_' or '-' (OpenShift's image stream rule); try %q",
 			t.Name, orig, suggestName(t.Name))
 	}
 	if n := len(t.Repo()); n > maxRepoLen {
@@ -126,7 +128,7 @@ func suggestLabel(s string) string {
 func suggestName(s string) string {
 	n := notNameChars.ReplaceAllString(strings.ToLower(s), "-")
 	n = dots.ReplaceAllString(n, ".")
-	n = underscores.ReplaceAllString(n, "__")
+	n = underscores.ReplaceAllString(n, "_")
 	n = strings.Trim(dashes.ReplaceAllString(n, "-"), "-._")
 	if n == "" || !nameComponent.MatchString(n) {
 		return "myimage"

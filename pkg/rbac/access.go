@@ -44,8 +44,10 @@ func RuleAllows(rule rbacv1.PolicyRule, a authzv1.ResourceAttributes) bool {
 	if a.Subresource != "" {
 		res += "/" + a.Subresource
 	}
-	groupOK := slices.Contains(rule.APIGroups, "*") || slices.Contains(rule.APIGroups, a.Group) ||
-		(a.Group == "image.openshift.io" && slices.Contains(rule.APIGroups, ""))
+	// Groups match literally, as upstream RBAC (which OpenShift 4 runs)
+	// does: OpenShift's own roles name both "" and image.openshift.io, so a
+	// rule with only "" does not grant image.openshift.io resources.
+	groupOK := slices.Contains(rule.APIGroups, "*") || slices.Contains(rule.APIGroups, a.Group)
 	resOK := slices.Contains(rule.Resources, "*") || slices.Contains(rule.Resources, res) ||
 		(a.Subresource != "" && slices.Contains(rule.Resources, a.Resource+"/*")) ||
 		(a.Subresource != "" && slices.Contains(rule.Resources, "*/"+a.Subresource))

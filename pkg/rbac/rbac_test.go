@@ -126,7 +126,7 @@ func TestRuleAllows(t *testing.T) {
 	}{
 		{"pusher rule", rule(imageGroups, []string{"imagestreams/layers"}, "get", "update"), push, true},
 		{"puller cannot push", rule(imageGroups, []string{"imagestreams/layers"}, "get"), push, false},
-		{"legacy group only", rule([]string{""}, []string{"imagestreams/layers"}, "update"), push, true},
+		{"legacy group only (groups match literally)", rule([]string{""}, []string{"imagestreams/layers"}, "update"), push, false},
 		{"wildcards", rule([]string{"*"}, []string{"*"}, "*"), push, true},
 		{"subresource wildcard", rule([]string{"image.openshift.io"}, []string{"imagestreams/*"}, "get"), pull, true},
 		{"other group", rule([]string{"apps"}, []string{"imagestreams/layers"}, "get"), pull, false},

@@ -44,6 +44,10 @@ type Config struct {
 	AllowRealms []string       // token realm hosts the user trusts besides Host
 	Timeout     time.Duration  // per request; 0 means 30s
 	UserAgent   string
+	// DialAddr, when set, is where connections go (a port-forward's local
+	// end), while Host stays the name TLS verifies and the origin
+	// credentials are held to.
+	DialAddr string
 }
 
 // Client talks to one registry host.
@@ -89,9 +93,16 @@ func New(cfg Config) (*Client, error) {
 	if c.agent == "" {
 		c.agent = "oc-registry"
 	}
+	dial := (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	proxy := http.ProxyFromEnvironment
+	if cfg.DialAddr != "" {
+		d := dial
+		dial = func(ctx context.Context, network, _ string) (net.Conn, error) { return d(ctx, network, cfg.DialAddr) }
+		proxy = nil
+	}
 	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy:                 proxy,
+		DialContext:           dial,
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,
 		MaxIdleConnsPerHost:   16,
