@@ -26,6 +26,10 @@ const (
 	RouteName     = "default-route"
 	CAConfigMapNS = "openshift-config-managed"
 	CAConfigMap   = "image-registry-ca"
+	// RegistrySelector selects the registry's pods (the operator's label).
+	RegistrySelector = "docker-registry=default"
+	// ServiceHost is the name the registry's certificate is for.
+	ServiceHost = ServiceName + "." + Namespace + ".svc:5000"
 )
 
 var (
