@@ -352,7 +352,10 @@ func (o *MetricsOptions) endpoints(ctx context.Context, token string) ([]metrics
 	if err := o.resolve(ctx, o.clients); err != nil {
 		return nil, nil, err
 	}
-	caPEM, _, _ := cluster.FetchCA(ctx, o.clients.Core, o.host)
+	var caPEM []byte
+	if extra == nil {
+		caPEM, _, _ = cluster.FetchCA(ctx, o.clients.Core, o.host)
+	}
 	roots, err := auth.TrustFor(o.host, "", "", caPEM, extra)
 	if err != nil {
 		return nil, nil, err
