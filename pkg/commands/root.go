@@ -34,9 +34,10 @@ func NewRootCmd(streams genericiooptions.IOStreams, name string) *cobra.Command 
 	root := &cobra.Command{
 		Use:   "oc-registry",
 		Short: "Administer the OpenShift integrated image registry",
-		Long: `oc-registry administers the OpenShift integrated image registry: who may pull
-and push, logging in with your cluster token, pushing images into projects,
-and the registry's status, logs and metrics.`,
+		Long: `oc-registry administers the OpenShift integrated image registry: who may pull,
+push and read metrics, logging in with your cluster token, pushing images into
+projects, the registry's status, and its logs (every pod's, merged, filtered
+and followed; 'logs --set-level' changes the level).`,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: name},
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -60,6 +61,7 @@ and the registry's status, logs and metrics.`,
 		&cobra.Group{ID: "login", Title: "Logging in:"},
 		&cobra.Group{ID: "access", Title: "Access to the registry:"},
 		&cobra.Group{ID: "images", Title: "Images:"},
+		&cobra.Group{ID: "registry", Title: "The registry:"},
 		&cobra.Group{ID: "other", Title: "Other commands:"},
 	)
 	access := []*cobra.Command{
@@ -86,6 +88,10 @@ and the registry's status, logs and metrics.`,
 	}
 	for _, c := range []*cobra.Command{NewCmdPush(kf, streams), NewCmdTag(kf, streams)} {
 		c.GroupID = "images"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{NewCmdLogs(kf, streams), NewCmdMetrics(kf, streams, name)} {
+		c.GroupID = "registry"
 		root.AddCommand(c)
 	}
 	v := NewCmdVersion(streams)
