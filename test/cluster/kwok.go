@@ -64,6 +64,24 @@ spec:
       address: 127.0.0.1
 `, pod, replicaPorts[i]))
 	}
+	// A spare registry pod name: a pod a test creates under it during a
+	// rollout gets this log, which the test writes itself.
+	docs = append(docs, fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: %[1]s
+spec:
+  selector:
+    matchNamespaces: [openshift-image-registry]
+    matchNames: [%[1]s]
+  logs:
+  - containers: [registry]
+    logsFile: %[2]s
+    follow: true
+`, spareRegistryPod, p.s("logs", "registry-spare-cri.log")))
+	if err := os.WriteFile(p.s("logs", "registry-spare-cri.log"), nil, 0o644); err != nil {
+		return err
+	}
 	ts := time.Now().UTC().Format(time.RFC3339Nano)
 	nodeCA := fmt.Sprintf("%s stdout F copying CA for %s to /etc/docker/certs.d/%s/ca.crt\n", ts, registryInternal, registryInternal)
 	if err := os.WriteFile(p.s("logs", "node-ca-cri.log"), []byte(nodeCA), 0o644); err != nil {

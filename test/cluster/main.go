@@ -16,7 +16,7 @@ import (
 	"syscall"
 )
 
-const usage = `usage: go run . up|down|env|status|stop-registry [N]|start-registry
+const usage = `usage: go run . up|down|env|status|stop-registry [N]|start-registry|restart-kwok
 
   up                start the cluster (or reuse a healthy one); prints timing and memory
   down              stop the cluster and remove its state (built binaries stay cached)
@@ -24,6 +24,7 @@ const usage = `usage: go run . up|down|env|status|stop-registry [N]|start-regist
   status            exit 0 when the cluster is healthy
   stop-registry [N] stop the registry replicas, or only replica N (for fault tests)
   start-registry    start the stopped replicas again
+  restart-kwok      restart kwok, cutting every pod log stream and port-forward
 `
 
 func main() {
@@ -55,6 +56,8 @@ func main() {
 			err = stopRegistry(p, which)
 		case "start-registry":
 			err = startRegistry(ctx, p)
+		case "restart-kwok":
+			err = restartKwok(ctx, p)
 		default:
 			fmt.Fprint(os.Stderr, usage)
 			os.Exit(2)

@@ -21,6 +21,10 @@ const (
 // reached directly through each pod's kwok port-forward.
 var replicaPorts = []int{15001, 15002}
 
+// spareRegistryPod is a pod name kwok serves a log for that no pod has
+// until a test creates it (a pod appearing during a rollout).
+const spareRegistryPod = "image-registry-66d9c7b5f4-spare"
+
 func replicaName(i int) string { return fmt.Sprintf("registry-%d", i) }
 
 var (

@@ -157,13 +157,7 @@ func startAll(ctx context.Context, p *paths, bins map[string]string) error {
 	if err := writeKwokConfig(p, v); err != nil {
 		return err
 	}
-	if err := start(p, st, "kwok", []string{
-		"--kubeconfig=" + p.s("kubeconfig-admin"), "--config=" + p.s("kwok.yaml"),
-		"--manage-all-nodes=true",
-		"--node-ip=127.0.0.1", "--node-name=" + nodeName, "--node-port=" + strconv.Itoa(kwokPort),
-		"--server-address=127.0.0.1:" + strconv.Itoa(kwokPort),
-		"--tls-cert-file=" + p.s("kwok.crt"), "--tls-private-key-file=" + p.s("kwok.key"),
-	}); err != nil {
+	if err := startKwok(p, st); err != nil {
 		return err
 	}
 	if err := apply(ctx, dc, "pods.yaml", v); err != nil {
@@ -346,6 +340,7 @@ func printEnv(p *paths) error {
 		{"OCR_TOKENS_FILE", p.s("tokens.csv")},
 		{"OCR_REGISTRY_LOGS", strings.Join(replicaLogs(p), ",")},
 		{"OCR_REGISTRY_REPLICAS", strings.Join(replicaAddrs(), ",")},
+		{"OCR_REGISTRY_SPARE_POD", spareRegistryPod + "=" + p.s("logs", "registry-spare-cri.log")},
 		{"OCR_API_SERVER", fmt.Sprintf("https://127.0.0.1:%d", apiserverPort)},
 	}
 	for _, kv := range vars {

@@ -28,6 +28,8 @@ var env struct {
 	tokens      map[string]string
 	clusterLogs []string // one log per registry replica
 	replicas    []string // the replicas' own host:port
+	sparePod    string   // a registry pod name kwok serves spareLog for
+	spareLog    string
 	crane       string   // path to crane, or "" when not installed
 	clusterBin  string   // the built test/cluster program, for stop-registry and start-registry
 	clusterDir  string
@@ -127,6 +129,7 @@ func loadClusterEnv(clusterDir string) error {
 	env.apiServer = vars["OCR_API_SERVER"]
 	env.clusterLogs = strings.Split(vars["OCR_REGISTRY_LOGS"], ",")
 	env.replicas = strings.Split(vars["OCR_REGISTRY_REPLICAS"], ",")
+	env.sparePod, env.spareLog, _ = strings.Cut(vars["OCR_REGISTRY_SPARE_POD"], "=")
 	b, err := os.ReadFile(vars["OCR_TOKENS_FILE"])
 	if err != nil {
 		return err

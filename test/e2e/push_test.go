@@ -255,7 +255,7 @@ func cluster(t *testing.T, verb string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, env.clusterBin, verb)
+	cmd := exec.CommandContext(ctx, env.clusterBin, strings.Fields(verb)...)
 	cmd.Dir = env.clusterDir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("cluster %s: %v\n%s", verb, err, out)

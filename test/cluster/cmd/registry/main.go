@@ -114,7 +114,7 @@ func run() error {
 
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           mux,
+		Handler:           accessLog(mux),
 		ReadHeaderTimeout: 30 * time.Second,
 		BaseContext:       func(_ net.Listener) context.Context { return ctx },
 		ErrorLog:          nil,
