@@ -222,7 +222,9 @@ func TestLogsFollowNewLinesBothPodsAndNewPods(t *testing.T) {
 	pod := fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":%q,"namespace":"openshift-image-registry","labels":{"docker-registry":"default"}},
 "spec":{"nodeName":"kwok-node-0","automountServiceAccountToken":false,"containers":[{"name":"registry","image":"quay.io/openshift/origin-docker-registry:local"}]}}`, spare)
 	mustKubectlIn(t, pod, "apply", "-f", "-")
-	t.Cleanup(func() { kubectl(t, "admin", "delete", "pod", spare, "-n", "openshift-image-registry", "--grace-period=0", "--force") })
+	t.Cleanup(func() {
+		kubectl(t, "admin", "delete", "pod", spare, "-n", "openshift-image-registry", "--grace-period=0", "--force")
+	})
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(f.errb.String(), spare) && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)

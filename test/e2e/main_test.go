@@ -30,8 +30,8 @@ var env struct {
 	replicas    []string // the replicas' own host:port
 	sparePod    string   // a registry pod name kwok serves spareLog for
 	spareLog    string
-	crane       string   // path to crane, or "" when not installed
-	clusterBin  string   // the built test/cluster program, for stop-registry and start-registry
+	crane       string // path to crane, or "" when not installed
+	clusterBin  string // the built test/cluster program, for stop-registry and start-registry
 	clusterDir  string
 }
 
