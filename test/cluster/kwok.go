@@ -82,6 +82,24 @@ spec:
 	if err := os.WriteFile(p.s("logs", "registry-spare-cri.log"), nil, 0o644); err != nil {
 		return err
 	}
+	// Pods of bench/logs.sh: namespace oc-registry-bench, log files the
+	// bench writes.
+	for i := 0; i < benchLogPods; i++ {
+		name := fmt.Sprintf("bench-logs-%d", i)
+		docs = append(docs, fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: %[1]s
+spec:
+  selector:
+    matchNamespaces: [oc-registry-bench]
+    matchNames: [%[1]s]
+  logs:
+  - containers: [registry]
+    logsFile: %[2]s
+    follow: true
+`, name, p.s("logs", name+"-cri.log")))
+	}
 	ts := time.Now().UTC().Format(time.RFC3339Nano)
 	nodeCA := fmt.Sprintf("%s stdout F copying CA for %s to /etc/docker/certs.d/%s/ca.crt\n", ts, registryInternal, registryInternal)
 	if err := os.WriteFile(p.s("logs", "node-ca-cri.log"), []byte(nodeCA), 0o644); err != nil {

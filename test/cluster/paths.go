@@ -25,6 +25,10 @@ var replicaPorts = []int{15001, 15002}
 // until a test creates it (a pod appearing during a rollout).
 const spareRegistryPod = "image-registry-66d9c7b5f4-spare"
 
+// benchLogPods is how many pods bench/logs.sh reads (bench-logs-N in
+// namespace oc-registry-bench, logs in logs/bench-logs-N-cri.log).
+const benchLogPods = 3
+
 func replicaName(i int) string { return fmt.Sprintf("registry-%d", i) }
 
 var (
