@@ -39,6 +39,8 @@ e2e: tools
 fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseTarget -fuzztime 8s ./pkg/image
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzValidateHost -fuzztime 8s ./pkg/registry
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseLine -fuzztime 8s ./pkg/logs
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzParseFilter -fuzztime 8s ./pkg/metrics
 
 lint:
 	@out="$$(gofmt -l cmd pkg test hack 2>/dev/null)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -67,6 +69,8 @@ demo: build cluster-up
 bench: build
 	./bench/startup.sh
 	./bench/push.sh
+	./bench/metrics.sh
+	./bench/logs.sh
 
 # Release archives and the krew manifest, built locally (nothing published).
 GORELEASER := $(TOOLS)/goreleaser

@@ -49,17 +49,23 @@ as alice oc-registry push "oci:$img:latest" "$ns/app:v1" --tag stable
 step "oc-registry tag $ns/app:v1 $ns/app:prod"
 as alice oc-registry tag "$ns/app:v1" "$ns/app:prod"
 
+step "oc-registry logs --repo $ns/app --user alice --method put --since 5m   # her push, from both registry pods"
+oc-registry logs --repo "$ns/app" --user alice --method put --since 5m | tail -n 3
+
 step "oc-registry logout                  # removes the credentials and the CA login installed"
 as alice oc-registry logout
 
-step "oc-registry grant metrics bob"
-oc-registry grant metrics bob
+step "oc-registry grant metrics alice"
+oc-registry grant metrics alice
+
+step "oc-registry metrics --summary       # as alice: the route's view (she may not port-forward)"
+as alice oc-registry metrics --summary
 
 step "oc-registry revoke editor alice -n $ns"
 oc-registry revoke editor alice -n "$ns"
 
-step "oc-registry revoke metrics bob"
-oc-registry revoke metrics bob
+step "oc-registry revoke metrics alice"
+oc-registry revoke metrics alice
 
 step "kubectl image-registry version      # the same binary, found by kubectl as a plugin"
 kubectl image-registry version
