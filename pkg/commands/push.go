@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/docker/distribution/registry/api/errcode"
 	"github.com/oc-registry/oc-registry/pkg/auth"
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/image"
@@ -327,14 +328,30 @@ func (o *PushOptions) Run(ctx context.Context) error {
 	return o.print(o.Out, res)
 }
 
+// deniedByRegistry is a registry's DENIED answer, in the forms c/image
+// returns it (an errcode.Error, or a bare code when the body has no
+// message), or our own client's.
+func deniedByRegistry(err error) bool {
+	var ec errcode.Error
+	var code errcode.ErrorCode
+	return errors.As(err, &ec) && ec.Code == errcode.ErrorCodeDenied ||
+		errors.As(err, &code) && code == errcode.ErrorCodeDenied ||
+		registry.CauseOf(err) == registry.CauseDenied
+}
+
 // explainPush adds hints for the usual failures of the upload itself.
 func explainPush(err error) error {
+	// A 403 DENIED at the manifest PUT: OpenShift creates a new image stream
+	// there with the pusher's own rights (image-registry
+	// pkg/imagestream/imagestream.go), so layers went up but the stream may
+	// not be created. The same answer as the preflight's: exit 4.
+	if deniedByRegistry(err) {
+		return &clierr.Error{Err: fmt.Errorf("the registry denied the write: %w", err), Code: clierr.CodeForbidden,
+			Hint: "a new image stream needs 'create imagestreams' in the project (roles builder, editor or admin); check with: oc-registry can-i push NAME -n PROJECT"}
+	}
 	switch registry.CauseOf(err) {
 	case registry.CausePolicy:
 		return clierr.WithHint(err, "nothing more was sent; the registry pointed outside its own origin (see docs/security.md)")
-	case registry.CauseDenied:
-		return &clierr.Error{Err: err, Code: clierr.CodeForbidden,
-			Hint: "check your role: oc-registry can-i push -n PROJECT"}
 	}
 	msg := err.Error()
 	switch {

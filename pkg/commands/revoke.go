@@ -3,11 +3,14 @@ package commands
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
+	authzv1 "k8s.io/api/authorization/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -137,13 +140,29 @@ func (o *RevokeOptions) verify(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("verifying the revoke: %w", err)
 		case ok:
-			fmt.Fprintf(o.ErrOut, "warning: %s can still %s through other bindings: see 'oc-registry who-can %s -n %s'\n",
-				rbac.SubjectString(s), verbPhrase(p, o.namespace), p, o.namespace)
+			fmt.Fprintf(o.ErrOut, "warning: %s can still %s%s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace), o.through(ctx, s, a, p))
 		default:
 			fmt.Fprintf(o.Out, "%s can no longer %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
 		}
 	}
 	return nil
+}
+
+// through names the bindings that still give s the permission (the access
+// review says it has it), or points at who-can when only a group's or a
+// role aggregated elsewhere can explain it.
+func (o *RevokeOptions) through(ctx context.Context, s rbacv1.Subject, a authzv1.ResourceAttributes, p rbac.Permission) string {
+	holders, err := o.client.WhoCanIn(ctx, a)
+	var via []string
+	for _, h := range holders {
+		if err == nil && h.Subject.Kind == s.Kind && h.Subject.Name == s.Name && h.Subject.Namespace == s.Namespace {
+			via = append(via, h.Binding+" ("+h.Role+")")
+		}
+	}
+	if len(via) == 0 {
+		return fmt.Sprintf(" through a group or another binding: see 'oc-registry who-can %s -n %s'", p, o.namespace)
+	}
+	return " through " + strings.Join(via, ", ")
 }
 
 func lower(kind string) string {

@@ -73,9 +73,17 @@ var Roles = []Role{
 	{Name: "puller", ClusterRole: "system:image-puller", Grants: []Permission{Pull}, Summary: "pull only", Rules: []rbacv1.PolicyRule{
 		rule(imageGroups, []string{"imagestreams/layers"}, "get"),
 	}},
-	{Name: "admin", ClusterRole: "registry-admin", Grants: []Permission{Pull, Push}, CreatesIS: true, Summary: "editor, plus managing who has access in the project", Rules: append(append([]rbacv1.PolicyRule{}, editorRules...),
+	// registry-admin as openshift-apiserver's bootstrap policy ships it:
+	// the editor's rules (projects may also be deleted), roles and
+	// bindings in both authorization groups, and the review resources.
+	{Name: "admin", ClusterRole: "registry-admin", Grants: []Permission{Pull, Push}, CreatesIS: true, Summary: "editor, plus managing who has access in the project", Rules: append(append([]rbacv1.PolicyRule{}, editorRules[:4]...),
+		rule([]string{"", "project.openshift.io"}, []string{"projects"}, "get", "delete"),
+		editorRules[5],
+		rule([]string{"", "authorization.openshift.io"}, []string{"rolebindings", "roles"}, readWrite...),
 		rule([]string{"rbac.authorization.k8s.io"}, []string{"rolebindings", "roles"}, readWrite...),
+		rule([]string{"", "authorization.openshift.io"}, []string{"localresourceaccessreviews", "localsubjectaccessreviews", "subjectrulesreviews"}, "create"),
 		rule([]string{"authorization.k8s.io"}, []string{"localsubjectaccessreviews"}, "create"),
+		rule([]string{"", "authorization.openshift.io"}, []string{"resourceaccessreviews", "subjectaccessreviews"}, "create"),
 	)},
 }
 

@@ -24,6 +24,11 @@ var binaries = []binary{
 	{name: "etcd", pkg: "./cmd/etcd", srcDir: "cmd/etcd"},
 	{name: "kube-apiserver", pkg: "k8s.io/kubernetes/cmd/kube-apiserver",
 		ldflags: "-X k8s.io/component-base/version.gitVersion=v1.37.2 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37"},
+	// Only its clusterrole-aggregation controller runs: OpenShift's
+	// aggregate-to-admin/edit/view roles give admin, edit and view their
+	// image rules (openshift-apiserver pkg/bootstrappolicy/policy.go).
+	{name: "kube-controller-manager", pkg: "k8s.io/kubernetes/cmd/kube-controller-manager",
+		ldflags: "-X k8s.io/component-base/version.gitVersion=v1.37.2 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37"},
 	{name: "kwok", pkg: "sigs.k8s.io/kwok/cmd/kwok"},
 	{name: "registry", pkg: "./cmd/registry", srcDir: "cmd/registry"},
 }
@@ -46,7 +51,7 @@ func ensureBinaries(p *paths) (map[string]string, error) {
 			return nil, err
 		}
 		note := ""
-		if b.name == "kube-apiserver" {
+		if b.name == "kube-apiserver" || b.name == "kube-controller-manager" {
 			note = " (a cold build takes 10 to 20 minutes on 2 cores)"
 		}
 		fmt.Fprintf(os.Stderr, "building %s%s...\n", b.name, note)

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -139,6 +141,25 @@ func waitCRDs(ctx context.Context, dc dynamic.Interface) error {
 		}
 		_, err := dc.Resource(imageStreams).Namespace("default").List(ctx, metav1.ListOptions{Limit: 1})
 		return err
+	})
+}
+
+// waitAggregated waits until the aggregation controller has given edit the
+// image push rule of system:openshift:aggregate-to-edit.
+func waitAggregated(ctx context.Context, dc dynamic.Interface) error {
+	crs := schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"}
+	return waitFor(ctx, "role aggregation", 30*time.Second, 0, "", func() error {
+		edit, err := dc.Resource(crs).Get(ctx, "edit", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		rules, _, _ := unstructured.NestedSlice(edit.Object, "rules")
+		for _, r := range rules {
+			if res, _, _ := unstructured.NestedStringSlice(r.(map[string]any), "resources"); slices.Contains(res, "imagestreams/layers") {
+				return nil
+			}
+		}
+		return errors.New("clusterrole edit has no imagestreams/layers rule yet")
 	})
 }
 

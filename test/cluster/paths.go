@@ -14,6 +14,7 @@ const (
 	apiserverPort  = 16443
 	registryPort   = 15000 // the route and the service: spread over the replicas
 	kwokPort       = 10247
+	kcmPort        = 10257
 	nodeName       = "kwok-node-0"
 )
 

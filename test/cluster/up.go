@@ -32,7 +32,7 @@ func up(ctx context.Context, p *paths) error {
 		return err
 	}
 	built := time.Since(t0)
-	for _, port := range append([]int{etcdClientPort, etcdPeerPort, apiserverPort, registryPort, kwokPort}, replicaPorts...) {
+	for _, port := range append([]int{etcdClientPort, etcdPeerPort, apiserverPort, registryPort, kwokPort, kcmPort}, replicaPorts...) {
 		if !portFree(port) {
 			return fmt.Errorf("port 127.0.0.1:%d is in use: stop what holds it (ss -ltnp 'sport = :%d')", port, port)
 		}
@@ -126,6 +126,14 @@ func startAll(ctx context.Context, p *paths, bins map[string]string) error {
 		return err
 	}
 
+	if err := start(p, st, "kube-controller-manager", []string{
+		"--kubeconfig=" + p.s("kubeconfig-admin"),
+		"--controllers=clusterrole-aggregation",
+		"--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(kcmPort),
+		"--authentication-skip-lookup=true", "--v=1",
+	}); err != nil {
+		return err
+	}
 	dc, err := dynClient(p)
 	if err != nil {
 		return err
@@ -141,6 +149,9 @@ func startAll(ctx context.Context, p *paths, bins map[string]string) error {
 		return err
 	}
 	if err := waitCRDs(ctx, dc); err != nil {
+		return err
+	}
+	if err := waitAggregated(ctx, dc); err != nil {
 		return err
 	}
 	if err := apply(ctx, dc, "registry.yaml", v); err != nil {
@@ -223,7 +234,7 @@ func registryProcs() []string {
 
 // healthy checks every recorded process and the two HTTP endpoints.
 func healthy(p *paths, st *state) error {
-	for _, name := range append([]string{"etcd", "kube-apiserver", "kwok"}, registryProcs()...) {
+	for _, name := range append([]string{"etcd", "kube-apiserver", "kube-controller-manager", "kwok"}, registryProcs()...) {
 		if !alive(st.PIDs[name], st.Bins[name]) {
 			return fmt.Errorf("%s is not running", name)
 		}
@@ -261,7 +272,7 @@ func readToken(p *paths, user string) (string, error) {
 
 func stopAll(st *state) {
 	// "registry" is the single replica of clusters started before there were two.
-	for _, name := range append(append([]string{"kwok", "registry"}, registryProcs()...), "kube-apiserver", "etcd") {
+	for _, name := range append(append([]string{"kwok", "registry"}, registryProcs()...), "kube-controller-manager", "kube-apiserver", "etcd") {
 		stop(st.PIDs[name], st.Bins[name], 10*time.Second)
 	}
 }

@@ -113,6 +113,26 @@ func newProject(t *testing.T, prefix string) string {
 	rand.Read(b)
 	ns := fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(b))
 	mustKubectl(t, "admin", "create", "namespace", ns)
+	// What a new OpenShift project holds: the requester's admin binding
+	// (openshift-apiserver's project request template) and the service
+	// accounts' bindings the default-rolebindings controller adds.
+	bindings := ""
+	for _, b := range []struct{ name, role, kind, subject string }{
+		{"admin", "admin", "User", "admin"},
+		{"system:image-pullers", "system:image-puller", "Group", "system:serviceaccounts:" + ns},
+		{"system:image-builders", "system:image-builder", "ServiceAccount", "builder"},
+		{"system:deployers", "system:deployer", "ServiceAccount", "deployer"},
+	} {
+		subj := fmt.Sprintf("{kind: %s, name: %q, apiGroup: rbac.authorization.k8s.io}", b.kind, b.subject)
+		if b.kind == "ServiceAccount" {
+			subj = fmt.Sprintf("{kind: ServiceAccount, name: %s, namespace: %s}", b.subject, ns)
+		}
+		bindings += fmt.Sprintf("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: %q, namespace: %s}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %q}\nsubjects: [%s]\n",
+			b.name, ns, b.role, subj)
+	}
+	if r := execIn(t, runOpts{user: "admin", stdin: bindings}, "kubectl", "create", "-f", "-"); r.code != 0 {
+		t.Fatalf("project bindings: %s", r)
+	}
 	return ns
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/sirupsen/logrus"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
@@ -106,14 +105,6 @@ func (k *kubeChecker) allowed(ctx context.Context, id *identity, attrs authzv1.R
 		return false, fmt.Errorf("subject access review: %w", err)
 	}
 	return res.Status.Allowed, nil
-}
-
-func (k *kubeChecker) streamExists(ctx context.Context, ns, name string) (bool, error) {
-	_, err := k.dyn.Resource(imageStreamsGVR).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // bearerOrBasic returns the token from "Bearer T" or from the password of
@@ -219,18 +210,11 @@ func (a *accessController) check(ctx context.Context, id *identity, acc auth.Acc
 		layers.Verb = "get"
 		return a.require(ctx, id, layers)
 	case "push":
+		// Pushing needs only update on the layers (openshift/image-registry
+		// auth.go); a stream that does not exist yet is created with the
+		// user's own rights at the manifest PUT (see imagestream.go).
 		layers.Verb = "update"
-		if err := a.require(ctx, id, layers); err != nil {
-			return err
-		}
-		exists, err := a.kube.streamExists(ctx, ns, name)
-		if err != nil {
-			return err
-		}
-		if !exists {
-			return a.require(ctx, id, authzv1.ResourceAttributes{Namespace: ns, Verb: "create", Group: "image.openshift.io", Resource: "imagestreams"})
-		}
-		return nil
+		return a.require(ctx, id, layers)
 	case "delete":
 		layers.Verb = "delete"
 		return a.require(ctx, id, layers)

@@ -1,0 +1,106 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// On OpenShift, admin and edit carry image push through the aggregated
+// system:openshift:aggregate-to-* roles: a project editor may push, and
+// revoking a registry role does not take that away. revoke must say so and
+// name the binding.
+func TestRevokeReportsWhatStillGrants(t *testing.T) {
+	ns := newProject(t, "agg")
+	mustKubectl(t, "admin", "create", "rolebinding", "alice-edit", "--clusterrole=edit", "--user=alice", "-n", ns)
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
+	r := ocr(t, runOpts{user: "admin"}, "revoke", "editor", "alice", "-n", ns)
+	if r.code != 0 || strings.Contains(r.stdout, "can no longer push") ||
+		!strings.Contains(r.stderr, "alice can still push to project "+ns+" through RoleBinding/alice-edit (ClusterRole/edit)") {
+		t.Fatalf("revoke with edit still bound: %s", r)
+	}
+	if r := ocr(t, runOpts{user: "alice"}, "can-i", "push", "-n", ns); r.code != 0 {
+		t.Fatalf("alice holds edit and may push: %s", r)
+	}
+	r = ocr(t, runOpts{user: "admin"}, "who-can", "push", "-n", ns)
+	if !strings.Contains(r.stdout, "RoleBinding/alice-edit") {
+		t.Fatalf("who-can should list the aggregated edit holder: %s", r)
+	}
+}
+
+// A project admin who is not a cluster admin grants and revokes: RBAC's
+// escalation check passes because admin aggregates the registry roles' rules.
+func TestProjectAdminGrantsAndRevokes(t *testing.T) {
+	ns := newProject(t, "padmin")
+	mustKubectl(t, "admin", "create", "rolebinding", "carol-admin", "--clusterrole=admin", "--user=carol", "-n", ns)
+	for _, role := range []string{"viewer", "editor", "builder", "admin"} {
+		r := ocr(t, runOpts{user: "carol"}, "grant", role, "dave", "-n", ns)
+		if r.code != 0 {
+			t.Fatalf("project admin grants %s: %s", role, r)
+		}
+		r = ocr(t, runOpts{user: "carol"}, "revoke", role, "dave", "-n", ns)
+		if r.code != 0 {
+			t.Fatalf("project admin revokes %s: %s", role, r)
+		}
+	}
+	// A mere editor may not grant (RBAC: no rolebindings).
+	mustKubectl(t, "admin", "create", "rolebinding", "bob-edit", "--clusterrole=edit", "--user=bob", "-n", ns)
+	if r := ocr(t, runOpts{user: "bob"}, "grant", "viewer", "dave", "-n", ns); r.code != 4 {
+		t.Fatalf("an editor granting: want exit 4: %s", r)
+	}
+}
+
+// Image stream names as openshift-apiserver validates them: refused before
+// any upload by oc-registry, and refused by the cluster for others.
+func TestStreamNamesAsOpenShiftValidatesThem(t *testing.T) {
+	ns := newProject(t, "names")
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
+	l := loggedIn(t, "alice")
+	src, _ := ociImage(t, seedFor(t))
+	r := ocr(t, l.opts("alice"), "push", src, ns+"/my__app")
+	if r.code != 2 || !strings.Contains(r.stderr, `try "my_app"`) {
+		t.Fatalf("push to my__app: want exit 2 with the nearest name: %s", r)
+	}
+	if r := skopeoPush(t, "alice", src, ns+"/my__app:v1"); r.code == 0 {
+		t.Fatalf("the cluster accepted a stream named my__app: %s", r)
+	}
+	// (OpenShift also takes my_app; the local cluster's CRD cannot, as a
+	// Kubernetes object name: see docs/local-cluster.md, fidelity.)
+	if r := skopeoPush(t, "alice", src, ns+"/my.app:v1"); r.code != 0 {
+		t.Fatalf("my.app is valid: %s", r)
+	}
+}
+
+// Pushing needs only update on imagestreams/layers; a new stream is created
+// at the manifest PUT with the pusher's own rights, and a pusher who may
+// not create it gets 403 DENIED there, after the layers went up
+// (image-registry pkg/imagestream/imagestream.go). push and tag explain it
+// as the preflight does: exit 4.
+func TestFirstPushToANewStreamAsPusher(t *testing.T) {
+	ns := newProject(t, "pusher")
+	mustOCR(t, "admin", "grant", "pusher", "alice", "-n", ns)
+	src, _ := ociImage(t, seedFor(t))
+	r := skopeoPush(t, "alice", src, ns+"/fresh:v1")
+	if r.code == 0 || !strings.Contains(r.stderr, "uploading manifest v1") || !strings.Contains(r.stderr, ": denied") {
+		t.Fatalf("skopeo push of a new stream as pusher: want 403 DENIED: %s", r)
+	}
+	l := loggedIn(t, "alice")
+	r = ocr(t, l.opts("alice"), "push", "--no-preflight", src, ns+"/fresh2:v1")
+	if r.code != 4 || !strings.Contains(r.stderr, "denied") || !strings.Contains(r.stderr, "create imagestreams") {
+		t.Fatalf("push --no-preflight of a new stream as pusher: want exit 4 and the explanation: %s", r)
+	}
+	// With the preflight, refused before any upload, same exit code.
+	r = ocr(t, l.opts("alice"), "push", src, ns+"/fresh3:v1")
+	if r.code != 4 || !strings.Contains(r.stderr, "nothing was uploaded") {
+		t.Fatalf("push of a new stream as pusher: want the preflight's exit 4: %s", r)
+	}
+	// An existing stream takes the pusher's push.
+	mustOCR(t, "admin", "grant", "editor", "bob", "-n", ns)
+	if r := skopeoPush(t, "bob", src, ns+"/fresh:v1"); r.code != 0 {
+		t.Fatalf("editor creates the stream: %s", r)
+	}
+	if r := skopeoPush(t, "alice", src, ns+"/fresh:v2"); r.code != 0 {
+		t.Fatalf("pusher on an existing stream: %s", r)
+	}
+}
