@@ -36,8 +36,10 @@ func NewRootCmd(streams genericiooptions.IOStreams, name string) *cobra.Command 
 		Short: "Administer the OpenShift integrated image registry",
 		Long: `oc-registry administers the OpenShift integrated image registry: who may pull,
 push and read metrics, logging in with your cluster token, pushing images into
-projects, the registry's status, and its logs (every pod's, merged, filtered
-and followed; 'logs --set-level' changes the level).`,
+projects, the registry's status (one verdict, and an exit code for scripts),
+exposing it through its default route, 'doctor' for a push or pull that fails,
+and its logs (every pod's, merged, filtered and followed; 'logs --set-level'
+changes the level).`,
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: name},
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -69,6 +71,7 @@ and followed; 'logs --set-level' changes the level).`,
 		NewCmdRevoke(kf, streams),
 		NewCmdWhoCan(kf, streams),
 		NewCmdCanI(kf, streams),
+		NewCmdDoctor(kf, streams),
 	}
 	for _, r := range []string{"viewer", "editor", "builder", "metrics"} {
 		access = append(access, NewCmdGrantAlias(kf, streams, r))
@@ -90,7 +93,7 @@ and followed; 'logs --set-level' changes the level).`,
 		c.GroupID = "images"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{NewCmdLogs(kf, streams), NewCmdMetrics(kf, streams, name)} {
+	for _, c := range []*cobra.Command{NewCmdStatus(kf, streams), NewCmdExpose(kf, streams), NewCmdLogs(kf, streams), NewCmdMetrics(kf, streams, name)} {
 		c.GroupID = "registry"
 		root.AddCommand(c)
 	}

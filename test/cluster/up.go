@@ -196,14 +196,25 @@ func startRegistryProc(ctx context.Context, p *paths, st *state, i int) error {
 }
 
 // startBalancer starts the route and service front: connections spread
-// over the replicas that answer, as the router and the service do.
+// over the replicas that answer, as the router and the service do. It also
+// runs the local operator loop (cmd/registry/operator.go): pod readiness
+// from the replicas' health, the Deployment's and the operator config's
+// status, and the default route from spec.defaultRoute. --operator must
+// follow --balance and --kubeconfig.
 func startBalancer(ctx context.Context, p *paths, st *state) error {
 	st.Bins["registry-lb"] = st.Bins["registry"]
 	var backends []string
 	for _, port := range replicaPorts {
 		backends = append(backends, fmt.Sprintf("127.0.0.1:%d", port))
 	}
-	if err := start(p, st, "registry-lb", []string{"--addr=" + registryInternal, "--balance=" + strings.Join(backends, ",")}); err != nil {
+	v, err := newFixtureValues(p)
+	if err != nil {
+		return err
+	}
+	if err := start(p, st, "registry-lb", []string{"--addr=" + registryInternal, "--balance=" + strings.Join(backends, ","),
+		"--kubeconfig=" + p.s("kubeconfig-admin"),
+		"--operator=routeHost=" + registryExternal + ";pods=" + strings.Join(v.RegistryPods, ","),
+	}); err != nil {
 		return err
 	}
 	return waitRegistry(ctx, p, st, "registry-lb", registryInternal)
