@@ -52,9 +52,6 @@ as alice oc-registry tag "$ns/app:v1" "$ns/app:prod"
 step "oc-registry logs --repo $ns/app --user alice --method put --since 5m   # her push, from both registry pods"
 oc-registry logs --repo "$ns/app" --user alice --method put --since 5m | tail -n 3
 
-step "oc-registry logout                  # removes the credentials and the CA login installed"
-as alice oc-registry logout
-
 step "oc-registry grant metrics alice"
 oc-registry grant metrics alice
 
@@ -63,6 +60,15 @@ as alice oc-registry metrics --summary
 
 step "oc-registry revoke editor alice -n $ns"
 oc-registry revoke editor alice -n "$ns"
+
+step "oc-registry status                  # one verdict on the registry"
+oc-registry status
+
+step "oc-registry doctor $ns/app            # as alice, after the revoke: why can't she push?"
+as alice oc-registry doctor "$ns/app" --cert-dir "$HOME/.config/oc-registry/certs.d/$OCR_REGISTRY" || echo "(exit code $?)"
+
+step "oc-registry logout                  # removes the credentials and the CA login installed"
+as alice oc-registry logout
 
 step "oc-registry revoke metrics alice"
 oc-registry revoke metrics alice
