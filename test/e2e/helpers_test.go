@@ -113,7 +113,9 @@ func newProject(t *testing.T, prefix string) string {
 	rand.Read(b)
 	ns := fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(b))
 	mustKubectl(t, "admin", "create", "namespace", ns)
-	// What a new OpenShift project holds: the requester's admin binding
+	// What a new OpenShift project holds (labelled
+	// e2e.oc-registry/project-default, so that tests about the bindings
+	// oc-registry makes can leave them out): the requester's admin binding
 	// (openshift-apiserver's project request template) and the service
 	// accounts' bindings the default-rolebindings controller adds.
 	bindings := ""
@@ -127,7 +129,7 @@ func newProject(t *testing.T, prefix string) string {
 		if b.kind == "ServiceAccount" {
 			subj = fmt.Sprintf("{kind: ServiceAccount, name: %s, namespace: %s}", b.subject, ns)
 		}
-		bindings += fmt.Sprintf("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: %q, namespace: %s}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %q}\nsubjects: [%s]\n",
+		bindings += fmt.Sprintf("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: %q, namespace: %s, labels: {e2e.oc-registry/project-default: \"true\"}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: %q}\nsubjects: [%s]\n",
 			b.name, ns, b.role, subj)
 	}
 	if r := execIn(t, runOpts{user: "admin", stdin: bindings}, "kubectl", "create", "-f", "-"); r.code != 0 {
