@@ -5,8 +5,10 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -217,19 +219,65 @@ func Reachable(host string, timeout time.Duration) bool {
 // CAKey is the ConfigMap key the operator uses for host: colons become "..".
 func CAKey(host string) string { return strings.ReplaceAll(host, ":", "..") }
 
-// FetchCA returns the registry CA the operator publishes for host, and the
-// place it was found. It returns nil when there is none for that host.
-func FetchCA(ctx context.Context, core coreclient.CoreV1Interface, host string) ([]byte, string, error) {
-	cm, err := core.ConfigMaps(CAConfigMapNS).Get(ctx, CAConfigMap, metav1.GetOptions{})
-	if ignorable(err) {
+// The ConfigMap the ingress operator publishes its default CA in.
+const (
+	IngressCAConfigMap = "default-ingress-cert"
+	IngressCAKey       = "ca-bundle.crt"
+)
+
+// UnreadableCAError means the cluster publishes the CA in an object the
+// user may not read (ordinary users on OpenShift may read neither).
+type UnreadableCAError struct{ Object string }
+
+func (e *UnreadableCAError) Error() string {
+	return fmt.Sprintf("you may not read %s, where the cluster publishes the registry's CA", e.Object)
+}
+
+// FetchCA returns the CA the cluster publishes for host, and where it was
+// found. As on OpenShift: the service CA, in configmap
+// openshift-config-managed/image-registry-ca under the host's key, for the
+// internal names; the ingress CA, in default-ingress-cert, for the route
+// and the external hosts, which the router serves with its own
+// certificate (reencrypt). reg may be nil (a host from --registry): a host
+// with no key of its own is then taken as a route host. It returns nil
+// when the cluster publishes none (a publicly signed certificate), and an
+// *UnreadableCAError when the user may not read the object.
+func FetchCA(ctx context.Context, core coreclient.CoreV1Interface, reg *Registry, host string) ([]byte, string, error) {
+	if reg != nil && reg.isPublic(host) {
+		return configMapKey(ctx, core, IngressCAConfigMap, IngressCAKey)
+	}
+	pem, src, err := configMapKey(ctx, core, CAConfigMap, CAKey(host), CAKey(strings.TrimSuffix(host, ":443")))
+	if pem != nil || reg != nil {
+		return pem, src, err
+	}
+	pem, src, ierr := configMapKey(ctx, core, IngressCAConfigMap, IngressCAKey)
+	var a, b *UnreadableCAError
+	if errors.As(err, &a) && errors.As(ierr, &b) {
+		return nil, "", &UnreadableCAError{Object: a.Object + " or " + b.Object}
+	}
+	if pem == nil && ierr == nil {
+		ierr = err
+	}
+	return pem, src, ierr
+}
+
+func (r *Registry) isPublic(host string) bool {
+	return host == r.Route || slices.Contains(r.Public, host)
+}
+
+func configMapKey(ctx context.Context, core coreclient.CoreV1Interface, name string, keys ...string) ([]byte, string, error) {
+	cm, err := core.ConfigMaps(CAConfigMapNS).Get(ctx, name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsForbidden(err):
+		return nil, "", &UnreadableCAError{Object: "configmap " + CAConfigMapNS + "/" + name}
+	case apierrors.IsNotFound(err):
 		return nil, "", nil
+	case err != nil:
+		return nil, "", fmt.Errorf("reading configmap %s/%s: %w", CAConfigMapNS, name, err)
 	}
-	if err != nil {
-		return nil, "", fmt.Errorf("reading configmap %s/%s: %w", CAConfigMapNS, CAConfigMap, err)
-	}
-	for _, key := range []string{CAKey(host), CAKey(strings.TrimSuffix(host, ":443"))} {
+	for _, key := range keys {
 		if v, ok := cm.Data[key]; ok && v != "" {
-			return []byte(v), fmt.Sprintf("configmap %s/%s key %s", CAConfigMapNS, CAConfigMap, key), nil
+			return []byte(v), fmt.Sprintf("configmap %s/%s key %s", CAConfigMapNS, name, key), nil
 		}
 	}
 	return nil, "", nil

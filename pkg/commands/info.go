@@ -94,11 +94,14 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 		return err
 	}
 	res := InfoResult{Registry: o.host, Source: o.source, Cluster: o.info}
-	caPEM, caSource, err := cluster.FetchCA(ctx, clients.Core, o.host)
+	caPEM, caSource, err := cluster.FetchCA(ctx, clients.Core, o.info, o.host)
 	if err != nil {
-		warnf(o.ErrOut, "could not read the registry CA from the cluster: %v", err)
+		warnf(o.ErrOut, "%v; pass it with --ca-file if TLS fails", err)
+		res.CASource = "not readable by you: " + err.Error()
 	}
-	res.CASource = caSource
+	if caSource != "" {
+		res.CASource = caSource
+	}
 	extra, err := readFileFlag("--ca-file", o.CAFile)
 	if err != nil {
 		return err

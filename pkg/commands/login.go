@@ -38,11 +38,12 @@ type LoginOptions struct {
 	Timeout         time.Duration
 	Output          string
 
-	kf        *kube.Flags
-	clients   *kube.Clients
-	namespace string
-	saNS      string
-	saName    string
+	kf           *kube.Flags
+	clients      *kube.Clients
+	unreadableCA *cluster.UnreadableCAError
+	namespace    string
+	saNS         string
+	saName       string
 	genericiooptions.IOStreams
 }
 
@@ -190,6 +191,10 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 	res := &LoginResult{Registry: o.host, Source: o.source, Username: user, Expires: expires}
 
 	caPEM, caSource, err := o.findCA(ctx)
+	var unreadable *cluster.UnreadableCAError
+	if errors.As(err, &unreadable) {
+		err, o.unreadableCA = nil, unreadable
+	}
 	if err != nil {
 		return err
 	}
@@ -259,6 +264,9 @@ func (o *LoginOptions) check(ctx context.Context, user, token string, caPEM []by
 	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	if err := c.Check(cctx); err != nil {
+		if o.unreadableCA != nil && registry.CauseOf(err) == registry.CauseTLS {
+			return clierr.WithHint(err, "%v: ask a cluster admin for that CA, then pass it with --ca-file FILE", o.unreadableCA)
+		}
 		return explainCheck(err, o.host)
 	}
 	return nil
@@ -277,7 +285,7 @@ func (o *LoginOptions) findCA(ctx context.Context) ([]byte, string, error) {
 	if o.clients == nil {
 		return nil, "", nil
 	}
-	return cluster.FetchCA(ctx, o.clients.Core, o.host)
+	return cluster.FetchCA(ctx, o.clients.Core, o.info, o.host)
 }
 
 // installCA puts the CA where the user's podman and skopeo read it: their

@@ -354,7 +354,7 @@ func (o *MetricsOptions) endpoints(ctx context.Context, token string) ([]metrics
 	}
 	var caPEM []byte
 	if extra == nil {
-		caPEM, _, _ = cluster.FetchCA(ctx, o.clients.Core, o.host)
+		caPEM, _, _ = cluster.FetchCA(ctx, o.clients.Core, o.info, o.host)
 	}
 	roots, err := auth.TrustFor(o.host, "", "", caPEM, extra)
 	if err != nil {
@@ -397,9 +397,9 @@ func (o *MetricsOptions) podEndpoints(ctx context.Context, token string, extra [
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing the registry pods in %s: %w", cluster.Namespace, err)
 	}
-	caPEM, _, err := cluster.FetchCA(ctx, o.clients.Core, cluster.ServiceHost)
+	caPEM, _, err := cluster.FetchCA(ctx, o.clients.Core, nil, cluster.ServiceHost)
 	if err != nil {
-		warnf(o.ErrOut, "could not read the service CA: %v", err)
+		warnf(o.ErrOut, "%v; pass the service CA with --ca-file if TLS fails", err)
 	}
 	roots, err := auth.TrustFor(cluster.ServiceHost, "", "", caPEM, extra)
 	if err != nil {

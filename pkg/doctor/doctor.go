@@ -327,7 +327,7 @@ func (x *run) registryHost(ctx context.Context) {
 	x.r.Registry = host
 	x.add(Check{Name: CheckHost, OK: true, Detail: fmt.Sprintf("%s (from %s)", host, source)})
 	if x.in.API != nil {
-		x.clusterCA, _, _ = cluster.FetchCA(ctx, x.in.API.Core, host)
+		x.clusterCA, _, _ = cluster.FetchCA(ctx, x.in.API.Core, nil, host)
 	}
 }
 

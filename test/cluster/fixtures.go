@@ -54,10 +54,15 @@ type fixtureValues struct {
 	RegistryPods       []string
 	CAKeys             []string
 	CAIndented         string
+	IngressCAIndented  string
 }
 
 func newFixtureValues(p *paths) (*fixtureValues, error) {
 	caPEM, err := os.ReadFile(p.s("ca.crt"))
+	if err != nil {
+		return nil, err
+	}
+	ingPEM, err := os.ReadFile(p.s("ingress-ca.crt"))
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +78,11 @@ func newFixtureValues(p *paths) (*fixtureValues, error) {
 		RegistryPods: []string{"image-registry-66d9c7b5f4-llrln", "image-registry-66d9c7b5f4-x7k2p"},
 		CAKeys: []string{
 			strings.ReplaceAll(registryInternal, ":", ".."),
-			strings.ReplaceAll(registryExternal, ":", ".."),
 			"image-registry.openshift-image-registry.svc..5000",
 			"image-registry.openshift-image-registry.svc.cluster.local..5000",
 		},
-		CAIndented: strings.Join(ind, "\n"),
+		CAIndented:        strings.Join(ind, "\n"),
+		IngressCAIndented: indent(ingPEM),
 	}, nil
 }
 
@@ -206,4 +211,12 @@ func waitPodsRunning(ctx context.Context, dc dynamic.Interface, v *fixtureValues
 		}
 	}
 	return nil
+}
+
+func indent(pem []byte) string {
+	var ind []string
+	for _, l := range strings.Split(strings.TrimSpace(string(pem)), "\n") {
+		ind = append(ind, "    "+l)
+	}
+	return strings.Join(ind, "\n")
 }

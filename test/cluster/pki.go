@@ -32,13 +32,25 @@ func writePKI(p *paths) (map[string]string, error) {
 	}
 	serving := map[string][]string{
 		"apiserver": {"127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
-		"registry":  {"127.0.0.1", "localhost", "image-registry.openshift-image-registry.svc"},
+		// The service CA's certificate: the internal names only. The route
+		// host gets the ingress certificate below.
+		"registry": {"127.0.0.1", "image-registry.openshift-image-registry.svc", "image-registry.openshift-image-registry.svc.cluster.local"},
 		"kwok":      {"127.0.0.1", "localhost"},
 	}
 	for name, hosts := range serving {
 		if err := c.issue(p, name, hosts); err != nil {
 			return nil, err
 		}
+	}
+	// The ingress CA (OpenShift's self-signed default: the router's
+	// wildcard certificate, its CA published in
+	// openshift-config-managed/default-ingress-cert), a CA of its own.
+	ing, err := newCAAt(p, "ingress-ca.crt", "ingress-operator@local")
+	if err != nil {
+		return nil, err
+	}
+	if err := ing.issue(p, "ingress", []string{"localhost"}); err != nil {
+		return nil, err
 	}
 	sa, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -74,14 +86,16 @@ func writePKI(p *paths) (map[string]string, error) {
 	return tokens, nil
 }
 
-func newCA(p *paths) (*ca, error) {
+func newCA(p *paths) (*ca, error) { return newCAAt(p, "ca.crt", "oc-registry local cluster CA") }
+
+func newCAAt(p *paths, file, cn string) (*ca, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "oc-registry local cluster CA"},
+		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(3650 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
@@ -93,7 +107,7 @@ func newCA(p *paths) (*ca, error) {
 		return nil, err
 	}
 	cert, _ := x509.ParseCertificate(der)
-	if err := writePEM(p.s("ca.crt"), "CERTIFICATE", der); err != nil {
+	if err := writePEM(p.s(file), "CERTIFICATE", der); err != nil {
 		return nil, err
 	}
 	return &ca{cert: cert, key: key}, nil

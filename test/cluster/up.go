@@ -211,7 +211,10 @@ func startBalancer(ctx context.Context, p *paths, st *state) error {
 	if err != nil {
 		return err
 	}
-	if err := start(p, st, "registry-lb", []string{"--addr=" + registryInternal, "--balance=" + strings.Join(backends, ","),
+	if err := start(p, st, "registry-lb", []string{"--addr=" + registryInternal,
+		"--route-host=" + strings.Split(registryExternal, ":")[0], "--route-cert=" + p.s("ingress.crt"), "--route-key=" + p.s("ingress.key"),
+		"--backend-ca=" + p.s("ca.crt"),
+		"--balance=" + strings.Join(backends, ","),
 		"--kubeconfig=" + p.s("kubeconfig-admin"),
 		"--operator=routeHost=" + registryExternal + ";pods=" + strings.Join(v.RegistryPods, ","),
 	}); err != nil {
@@ -323,9 +326,11 @@ func stopRegistry(p *paths, which int) error {
 	if err != nil {
 		return err
 	}
+	// A fault, not a rollout: killed after 100ms, so that requests in
+	// flight are cut rather than drained by the graceful shutdown.
 	for i := range replicaPorts {
 		if which < 0 || which == i {
-			stop(st.PIDs[replicaName(i)], st.Bins[replicaName(i)], 10*time.Second)
+			stop(st.PIDs[replicaName(i)], st.Bins[replicaName(i)], 100*time.Millisecond)
 		}
 	}
 	return nil
@@ -359,6 +364,7 @@ func printEnv(p *paths) error {
 		{"OCR_REGISTRY", registryInternal},
 		{"OCR_REGISTRY_PUBLIC", registryExternal},
 		{"OCR_CA_FILE", p.s("ca.crt")},
+		{"OCR_INGRESS_CA_FILE", p.s("ingress-ca.crt")},
 		{"OCR_TOKENS_FILE", p.s("tokens.csv")},
 		{"OCR_REGISTRY_LOGS", strings.Join(replicaLogs(p), ",")},
 		{"OCR_REGISTRY_REPLICAS", strings.Join(replicaAddrs(), ",")},

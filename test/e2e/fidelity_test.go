@@ -104,3 +104,34 @@ func TestFirstPushToANewStreamAsPusher(t *testing.T) {
 		t.Fatalf("pusher on an existing stream: %s", r)
 	}
 }
+
+// The route serves the ingress certificate (a reencrypt route), whose CA
+// is published in default-ingress-cert; image-registry-ca holds only the
+// service CA. Ordinary users may read neither, as on OpenShift.
+func TestEachHostHasItsOwnCA(t *testing.T) {
+	l := newLoginEnv(t)
+	r := ocr(t, l.opts("admin"), "login", "--public", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, "configmap openshift-config-managed/default-ingress-cert key ca-bundle.crt") {
+		t.Fatalf("admin login to the route: want the ingress CA: %s", r)
+	}
+	r = ocr(t, l.opts("admin"), "login", "--internal", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, "configmap openshift-config-managed/image-registry-ca key 127.0.0.1..15000") {
+		t.Fatalf("admin login to the internal host: want the service CA: %s", r)
+	}
+	if keys := mustKubectl(t, "admin", "get", "configmap", "image-registry-ca", "-n", "openshift-config-managed", "-o", "jsonpath={.data}"); strings.Contains(keys, "localhost..15000") {
+		t.Fatalf("image-registry-ca has a key for the route host, which OpenShift never publishes: %s", keys)
+	}
+	// The route's certificate is not the service CA's: trusting that one fails.
+	r = ocr(t, l.opts("alice"), "login", "--public", "--ca-file", env.caFile)
+	if r.code == 0 || !strings.Contains(r.stderr, "x509") {
+		t.Fatalf("the service CA should not verify the route: %s", r)
+	}
+	// alice may not read the CA objects: the error says which one to ask for.
+	r = ocr(t, l.opts("alice"), "login", "--public")
+	if r.code == 0 || !strings.Contains(r.stderr, "configmap openshift-config-managed/default-ingress-cert") || !strings.Contains(r.stderr, "--ca-file") {
+		t.Fatalf("alice without the CA: want the object and --ca-file named: %s", r)
+	}
+	if r := ocr(t, l.opts("alice"), "login", "--public", "--ca-file", env.ingressCA); r.code != 0 {
+		t.Fatalf("alice with the ingress CA: %s", r)
+	}
+}

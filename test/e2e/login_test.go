@@ -65,7 +65,7 @@ func TestLoginThenSkopeoPodmanCrane(t *testing.T) {
 	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
 	l := newLoginEnv(t)
 	notInEtc(t, env.public)
-	r := ocr(t, l.opts("alice"), "login", "--docker-config")
+	r := ocr(t, l.opts("alice"), "login", "--docker-config", "--ca-file", env.ingressCA)
 	if r.code != 0 || !strings.Contains(r.stdout, "Login Succeeded! "+env.public+" as alice") {
 		t.Fatalf("login: %s", r)
 	}
@@ -121,7 +121,7 @@ func TestLoginThenSkopeoPodmanCrane(t *testing.T) {
 	if env.crane == "" {
 		t.Fatal("crane is not on PATH: run 'make tools'")
 	}
-	r = execIn(t, l.opts("", "SSL_CERT_FILE="+env.caFile), "crane", "digest", env.public+"/"+ns+"/app:v1")
+	r = execIn(t, l.opts("", "SSL_CERT_FILE="+env.ingressCA), "crane", "digest", env.public+"/"+ns+"/app:v1")
 	if r.code != 0 || strings.TrimSpace(r.stdout) != dgst {
 		t.Fatalf("crane with ~/.docker/config.json: %s", r)
 	}
@@ -233,7 +233,7 @@ func TestLoginKeepsTokensSecret(t *testing.T) {
 		}
 	}()
 	for i := 0; i < 5; i++ {
-		r := ocr(t, l.opts("alice"), "login", "--internal", "-v=10")
+		r := ocr(t, l.opts("alice"), "login", "--internal", "--ca-file", env.caFile, "-v=10")
 		if r.code != 0 {
 			close(stop)
 			t.Fatalf("login: %s", r)
@@ -384,14 +384,14 @@ func TestInfoFlags(t *testing.T) {
 		t.Fatalf("info -q --internal: %s", r)
 	}
 	// Before any login the kubeconfig token works, but podman has nothing.
-	r = ocr(t, l.opts("alice"), "info", "--public", "--check")
+	r = ocr(t, l.opts("alice"), "info", "--public", "--check", "--ca-file", env.ingressCA)
 	if r.code != 3 || !strings.Contains(r.stdout, "check:     your token works") || !strings.Contains(r.stdout, "auth file: "+l.authFile()+": FAILED: no entry") {
 		t.Fatalf("info --check before login: %s", r)
 	}
-	if r := ocr(t, l.opts("alice"), "login", "--public"); r.code != 0 {
+	if r := ocr(t, l.opts("alice"), "login", "--public", "--ca-file", env.ingressCA); r.code != 0 {
 		t.Fatalf("login: %s", r)
 	}
-	r = ocr(t, l.opts("alice"), "info", "--public", "--check", "-o", "json")
+	r = ocr(t, l.opts("alice"), "info", "--public", "--check", "--ca-file", env.ingressCA, "-o", "json")
 	var res struct {
 		Registry         string
 		Checked          bool
@@ -410,7 +410,7 @@ func TestInfoFlags(t *testing.T) {
 	if r := ocr(t, l.opts("alice"), "logout"); r.code != 0 {
 		t.Fatalf("logout: %s", r)
 	}
-	r = ocr(t, l.opts("alice"), "info", "--public", "--check")
+	r = ocr(t, l.opts("alice"), "info", "--public", "--check", "--ca-file", env.ingressCA)
 	if r.code != 3 || !strings.Contains(r.stdout, "auth file: "+l.authFile()+": FAILED") {
 		t.Fatalf("info --check after logout: %s", r)
 	}

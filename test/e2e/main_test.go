@@ -23,7 +23,8 @@ var env struct {
 	state       string // cluster state dir (kubeconfigs, CA)
 	registry    string // host:port
 	public      string
-	caFile      string
+	caFile      string // the cluster CA: it signs the service (internal) certificate
+	ingressCA   string // the ingress CA: it signs the route's certificate
 	apiServer   string
 	tokens      map[string]string
 	clusterLogs []string // one log per registry replica
@@ -126,6 +127,8 @@ func loadClusterEnv(clusterDir string) error {
 	env.registry = vars["OCR_REGISTRY"]
 	env.public = vars["OCR_REGISTRY_PUBLIC"]
 	env.caFile = vars["OCR_CA_FILE"]
+	env.ingressCA = vars["OCR_INGRESS_CA_FILE"]
+	env.ingressCA = vars["OCR_INGRESS_CA_FILE"]
 	env.apiServer = vars["OCR_API_SERVER"]
 	env.clusterLogs = strings.Split(vars["OCR_REGISTRY_LOGS"], ",")
 	env.replicas = strings.Split(vars["OCR_REGISTRY_REPLICAS"], ",")

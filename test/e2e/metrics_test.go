@@ -100,23 +100,23 @@ func metricsAs(t *testing.T, user string, args ...string) (metricsJSON, result) 
 }
 
 func TestMetricsAccessAndFallback(t *testing.T) {
-	r := ocr(t, runOpts{user: "alice"}, "metrics")
+	r := ocr(t, runOpts{user: "alice"}, "metrics", "--ca-file", env.ingressCA)
 	if r.code != 4 || r.stdout != "" || !strings.Contains(r.stderr, "access denied") || !strings.Contains(r.stderr, "grant metrics alice") {
 		t.Fatalf("alice without the role: want exit 4, the grant command, empty stdout: %s", r)
 	}
 	// The name the tool runs as is the one in the hint.
-	r = execIn(t, runOpts{user: "alice"}, "kubectl", "image-registry", "metrics")
+	r = execIn(t, runOpts{user: "alice"}, "kubectl", "image-registry", "metrics", "--ca-file", env.ingressCA)
 	if r.code != 4 || !strings.Contains(r.stderr, "oc image-registry grant metrics alice") {
 		t.Fatalf("as a kubectl plugin the hint should say oc image-registry: %s", r)
 	}
 	mustOCR(t, "admin", "grant", "metrics", "alice")
 	t.Cleanup(func() { ocr(t, runOpts{user: "admin"}, "revoke", "metrics", "alice") })
 	// alice may not port-forward in openshift-image-registry: the route, one replica.
-	_, r = metricsAs(t, "alice", "http_requests_total")
+	_, r = metricsAs(t, "alice", "http_requests_total", "--ca-file", env.ingressCA)
 	if r.code != 0 || !strings.Contains(r.stderr, "reading through the route") || !strings.Contains(r.stderr, "one replica's view") {
 		t.Fatalf("alice with the role, without port-forward: %s", r)
 	}
-	r = ocr(t, runOpts{user: "alice"}, "metrics", "--token", "sha256~not-a-real-token-000000")
+	r = ocr(t, runOpts{user: "alice"}, "metrics", "--token", "sha256~not-a-real-token-000000", "--ca-file", env.ingressCA)
 	if r.code != 3 || r.stdout != "" {
 		t.Fatalf("a rejected token: want exit 3: %s", r)
 	}

@@ -29,7 +29,9 @@ func loggedIn(t *testing.T, user string) loginEnv {
 	t.Helper()
 	l := newLoginEnv(t)
 	notInEtc(t, env.registry)
-	if r := ocr(t, l.opts(user), "login", "--internal"); r.code != 0 {
+	// Ordinary users may not read the CA configmaps, as on OpenShift: they
+	// are given the CA.
+	if r := ocr(t, l.opts(user), "login", "--internal", "--ca-file", env.caFile); r.code != 0 {
 		t.Fatalf("login as %s: %s", user, r)
 	}
 	return l

@@ -219,7 +219,9 @@ func TestHostileClusterObjects(t *testing.T) {
 		mustKubectl(t, "admin", args...)
 	}
 	hostileCA := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hostile.Certificate().Raw}))
-	caPatch, _ := json.Marshal(map[string]any{"data": map[string]string{strings.ReplaceAll(hostile.host(), ":", ".."): hostileCA}})
+	// The public host's CA is the ingress CA: a hostile object plants its
+	// own there.
+	caPatch, _ := json.Marshal(map[string]any{"data": map[string]string{"ca-bundle.crt": hostileCA}})
 
 	tests := []struct {
 		name  string
@@ -240,7 +242,7 @@ func TestHostileClusterObjects(t *testing.T) {
 		}, "alice", []string{"info"}, 1, "imagestream openshift/cli"},
 		{"foreign host with a planted CA", func() {
 			patch("images.config.openshift.io", "cluster", "", `{"status":{"externalRegistryHostnames":["`+hostile.host()+`"]}}`)
-			patch("configmap", "image-registry-ca", "openshift-config-managed", string(caPatch))
+			patch("configmap", "default-ingress-cert", "openshift-config-managed", string(caPatch))
 		}, "admin", []string{"login", "--public"}, 3, "rejected the token"},
 	}
 	for _, tt := range tests {
@@ -249,6 +251,7 @@ func TestHostileClusterObjects(t *testing.T) {
 			restore(t, "route.route.openshift.io", "default-route", "-n", "openshift-image-registry")
 			restore(t, "imagestreams.image.openshift.io", "cli", "-n", "openshift")
 			restore(t, "configmap", "image-registry-ca", "-n", "openshift-config-managed")
+			restore(t, "configmap", "default-ingress-cert", "-n", "openshift-config-managed")
 			tt.setup()
 			l := newLoginEnv(t)
 			before := snapshot(t, l.home, l.runtime)
@@ -280,7 +283,7 @@ func TestLoginCertDirThenPushThenLogoutRestores(t *testing.T) {
 	os.WriteFile(l.authFile(), []byte("{\n\t\"auths\": {\n\t\t\"quay.io\": {\n\t\t\t\"auth\": \"dTpw\"\n\t\t}\n\t}\n}"), 0o600)
 	before := snapshot(t, certs, l.authFile())
 
-	if r := ocr(t, l.opts("alice"), "login", "--internal", "--cert-dir", certs); r.code != 0 {
+	if r := ocr(t, l.opts("alice"), "login", "--internal", "--ca-file", env.caFile, "--cert-dir", certs); r.code != 0 {
 		t.Fatalf("login --cert-dir: %s", r)
 	}
 	if _, err := os.Stat(filepath.Join(certs, env.registry, "ca.crt")); err != nil {
@@ -309,7 +312,7 @@ func TestLoginInterruptedWhileWaitingForLock(t *testing.T) {
 	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(env.bin, "login", "--internal", "-a", auth)
+	cmd := exec.Command(env.bin, "login", "--internal", "--ca-file", env.caFile, "-a", auth)
 	cmd.Env = sealedEnv(l.home, "alice", "XDG_RUNTIME_DIR="+l.runtime)
 	var errb strings.Builder
 	cmd.Stderr = &errb

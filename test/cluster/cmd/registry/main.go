@@ -45,9 +45,17 @@ func run() error {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig with rights for TokenReview, SubjectAccessReview and impersonation")
 	criLog := flag.String("cri-log", "", "also write logs to this file in CRI format (for kwok)")
 	backends := flag.String("balance", "", "run as the route: spread connections on --addr over these comma-separated replicas")
+	routeHost := flag.String("route-host", "", "with --balance: the route host, served with --route-cert and reencrypted to the replicas")
+	routeCert := flag.String("route-cert", "", "with --route-host: the ingress certificate (PEM)")
+	routeKey := flag.String("route-key", "", "with --route-host: its key (PEM)")
+	backendCA := flag.String("backend-ca", "", "with --route-host: the CA the replicas' certificate is checked against")
 	flag.Parse()
 	if *backends != "" {
-		return balance(*addr, *backends)
+		rt, err := loadRoute(*routeHost, *routeCert, *routeKey, *backendCA)
+		if err != nil {
+			return fmt.Errorf("route: %w", err)
+		}
+		return balance(*addr, *backends, rt)
 	}
 	if *storage == "" || *kubeconfig == "" {
 		return errors.New("--storage and --kubeconfig are required")
