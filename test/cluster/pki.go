@@ -35,7 +35,7 @@ func writePKI(p *paths) (map[string]string, error) {
 		// The service CA's certificate: the internal names only. The route
 		// host gets the ingress certificate below.
 		"registry": {"127.0.0.1", "image-registry.openshift-image-registry.svc", "image-registry.openshift-image-registry.svc.cluster.local"},
-		"kwok":      {"127.0.0.1", "localhost"},
+		"kwok":     {"127.0.0.1", "localhost"},
 	}
 	for name, hosts := range serving {
 		if err := c.issue(p, name, hosts); err != nil {
