@@ -52,7 +52,11 @@ type Registry struct {
 
 // Lookup reads the image config, the default route and the service. Parts
 // that are missing (a plain Kubernetes cluster) are left empty.
-func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1Interface) (*Registry, error) {
+//
+// Without the image config (ordinary users may not read it), the hosts
+// come from image streams' status, as oc registry info finds them: in the
+// namespaces given (the current project) first, then in openshift.
+func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1Interface, namespaces ...string) (*Registry, error) {
 	r := &Registry{}
 	cfg, err := dyn.Resource(imageConfigs).Get(ctx, "cluster", metav1.GetOptions{})
 	switch {
@@ -63,8 +67,11 @@ func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1In
 	case !ignorable(err):
 		return nil, fmt.Errorf("reading images.config.openshift.io/cluster: %w", err)
 	}
-	if r.Internal == "" && len(r.Public) == 0 {
-		if err := r.fromImageStreams(ctx, dyn); err != nil {
+	for _, ns := range append(namespaces, "openshift") {
+		if r.Internal != "" || len(r.Public) > 0 || ns == "" {
+			continue
+		}
+		if err := r.fromImageStreams(ctx, dyn, ns); err != nil {
 			return nil, err
 		}
 	}
@@ -92,19 +99,19 @@ func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1In
 	return r, nil
 }
 
-// fromImageStreams reads the registry hosts from the status of the shared
-// image streams in the "openshift" project, which every authenticated user
-// may read (as oc registry info does).
-func (r *Registry) fromImageStreams(ctx context.Context, dyn dynamic.Interface) error {
-	list, err := dyn.Resource(ImageStreams).Namespace("openshift").List(ctx, metav1.ListOptions{Limit: 20})
+// fromImageStreams reads the registry hosts from the status of the image
+// streams of a namespace (the shared "openshift" project's are readable by
+// every authenticated user).
+func (r *Registry) fromImageStreams(ctx context.Context, dyn dynamic.Interface, ns string) error {
+	list, err := dyn.Resource(ImageStreams).Namespace(ns).List(ctx, metav1.ListOptions{Limit: 20})
 	if ignorable(err) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("reading image streams in project openshift: %w", err)
+		return fmt.Errorf("reading image streams in project %s: %w", ns, err)
 	}
 	for _, is := range list.Items {
-		from := "imagestream openshift/" + is.GetName()
+		from := "imagestream " + ns + "/" + is.GetName()
 		internal, _, _ := unstructured.NestedString(is.Object, "status", "dockerImageRepository")
 		public, _, _ := unstructured.NestedString(is.Object, "status", "publicDockerImageRepository")
 		if h, _, ok := strings.Cut(internal, "/"); ok && r.Internal == "" {

@@ -90,6 +90,7 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	o.registryTarget.namespace, _, _ = o.kf.Namespace()
 	if err := o.resolve(ctx, clients); err != nil {
 		return err
 	}

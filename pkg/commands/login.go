@@ -145,6 +145,7 @@ func (o *LoginOptions) Complete() error {
 	if o.namespace, _, err = o.kf.Namespace(); err != nil {
 		return err
 	}
+	o.registryTarget.namespace = o.namespace
 	o.saNS, o.saName, err = parseServiceAccountFlag(o.ServiceAccount, o.namespace)
 	return err
 }

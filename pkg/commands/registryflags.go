@@ -30,6 +30,9 @@ type registryTarget struct {
 	host   string
 	source string
 	info   *cluster.Registry
+	// namespace is the current project, whose image streams discovery
+	// reads first (as oc registry info does); "" when not known.
+	namespace string
 }
 
 func (t *registryTarget) addFlags(cmd *cobra.Command) {
@@ -70,7 +73,7 @@ func (t *registryTarget) resolve(ctx context.Context, clients *kube.Clients) err
 	if clients == nil {
 		return errors.New("no registry host: pass --registry")
 	}
-	info, err := cluster.Lookup(ctx, clients.Dynamic, clients.Core)
+	info, err := cluster.Lookup(ctx, clients.Dynamic, clients.Core, t.namespace)
 	if err != nil {
 		return err
 	}

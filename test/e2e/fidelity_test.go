@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -133,5 +134,40 @@ func TestEachHostHasItsOwnCA(t *testing.T) {
 	}
 	if r := ocr(t, l.opts("alice"), "login", "--public", "--ca-file", env.ingressCA); r.code != 0 {
 		t.Fatalf("alice with the ingress CA: %s", r)
+	}
+}
+
+// Outside a cluster the internal name does not resolve. Discovery reads
+// image streams as oc registry info does (the current project first, then
+// openshift), takes the public host when it answers, and says why the
+// internal one cannot be used.
+func TestDiscoveryLikeOcOutsideTheCluster(t *testing.T) {
+	restore(t, "imagestreams.image.openshift.io", "cli", "-n", "openshift")
+	const svc = "image-registry.openshift-image-registry.svc:5000"
+	mustKubectl(t, "admin", "patch", "imagestreams.image.openshift.io", "cli", "-n", "openshift", "--type", "merge", "-p",
+		`{"status":{"dockerImageRepository":"`+svc+`/openshift/cli","publicDockerImageRepository":"`+env.public+`/openshift/cli"}}`)
+	l := newLoginEnv(t)
+	if r := ocr(t, l.opts("alice"), "info", "-q"); r.code != 0 || strings.TrimSpace(r.stdout) != env.public {
+		t.Fatalf("default host outside the cluster: want the public one: %s", r)
+	}
+	r := ocr(t, l.opts("alice"), "login", "--internal", "--ca-file", env.caFile, "--timeout", "5s")
+	if r.code == 0 || !strings.Contains(r.stderr, svc) || !strings.Contains(r.stderr, "unreachable") || !strings.Contains(r.stderr, "--registry") {
+		t.Fatalf("login --internal to a name that does not resolve here: %s", r)
+	}
+	if _, err := os.Stat(l.authFile()); err == nil {
+		t.Fatal("a failed login wrote the auth file")
+	}
+	if r := ocr(t, l.opts("alice"), "login", "--ca-file", env.ingressCA); r.code != 0 || !strings.Contains(r.stdout, "Login Succeeded! "+env.public) {
+		t.Fatalf("login by default goes to the public host: %s", r)
+	}
+	// The current project's streams come first.
+	ns := newProject(t, "disc")
+	mustOCR(t, "admin", "grant", "viewer", "alice", "-n", ns)
+	stream := `{"apiVersion":"image.openshift.io/v1","kind":"ImageStream","metadata":{"name":"x","namespace":"` + ns + `"},
+"status":{"dockerImageRepository":"` + env.registry + `/` + ns + `/x","publicDockerImageRepository":"` + env.public + `/` + ns + `/x"}}`
+	mustKubectlIn(t, stream, "apply", "-f", "-")
+	r = ocr(t, l.opts("alice"), "info", "--internal", "-n", ns)
+	if r.code != 0 || !strings.Contains(r.stdout, "registry:  "+env.registry+" (from imagestream "+ns+"/x (internal host))") {
+		t.Fatalf("the current project's image streams should come first: %s", r)
 	}
 }
