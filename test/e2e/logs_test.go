@@ -275,3 +275,28 @@ func TestLogsFollowWithoutLossAcrossRestarts(t *testing.T) {
 	f.waitCount(t, marker, 0, 60)
 	f.stop(t)
 }
+
+func TestLogsBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		user string
+		args []string
+		code int
+		want string
+	}{
+		{"no registry pods here", "admin", []string{"logs", "-n", "default"}, 1, "no registry pods"},
+		{"forbidden pods", "alice", []string{"logs"}, 4, "pods"},
+		{"bad regex", "admin", []string{"logs", "--grep", "("}, 2, "--grep"},
+		{"bad since", "admin", []string{"logs", "--since", "yesterday"}, 2, "--since"},
+		{"bad status", "admin", []string{"logs", "--status", "9xz"}, 2, "--status"},
+	}
+	for _, tt := range tests {
+		r := ocr(t, runOpts{user: tt.user}, tt.args...)
+		if r.code != tt.code || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
+			t.Errorf("%s: want exit %d and %q: %s", tt.name, tt.code, tt.want, r)
+		}
+		if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) > 2 || !strings.HasPrefix(lines[0], "error: ") {
+			t.Errorf("%s: want one error line (and a hint): %q", tt.name, r.stderr)
+		}
+	}
+}
