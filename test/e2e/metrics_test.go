@@ -215,6 +215,51 @@ func TestMetricsSummaryMatchesRawScrapes(t *testing.T) {
 	if !found {
 		t.Fatalf("no head row in the summary: %s", r)
 	}
+	// Over an interval: two raw scrapes around the command, HEADs sent
+	// between its two scrapes.
+	a0, _ = rawHeads(t, env.replicas[0])
+	a1, _ = rawHeads(t, env.replicas[1])
+	cmd := exec.Command(env.bin, "metrics", "--summary", "--interval", "3s", "--samples", "2", "-o", "json")
+	cmd.Env = sealedEnv(t.TempDir(), "admin")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	headRequests(t, env.replicas[0], 4)
+	headRequests(t, env.replicas[1], 3)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("metrics --summary --interval: %v", err)
+	}
+	b0, _ := rawHeads(t, env.replicas[0])
+	b1, _ := rawHeads(t, env.replicas[1])
+	var rep2 struct {
+		SinceStart      bool    `json:"since_start"`
+		IntervalSeconds float64 `json:"interval_seconds"`
+		Total           struct {
+			Methods []struct {
+				Method   string  `json:"method"`
+				Requests float64 `json:"requests"`
+				Rate     float64 `json:"rate"`
+			} `json:"methods"`
+		} `json:"total"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep2); err != nil || rep2.SinceStart || rep2.IntervalSeconds < 2.9 {
+		t.Fatalf("summary over an interval: %v: %s", err, out.String())
+	}
+	delta := (b0 - a0) + (b1 - a1)
+	seen := false
+	for _, m := range rep2.Total.Methods {
+		seen = seen || m.Method == "head"
+		if m.Method == "head" && (m.Requests != delta || delta != 7 || m.Rate < 7/rep2.IntervalSeconds-0.01 || m.Rate > 7/rep2.IntervalSeconds+0.01) {
+			t.Fatalf("summary over the interval: %v HEADs at %v/s; raw scrapes: %v (7 sent)", m.Requests, m.Rate, delta)
+		}
+	}
+	if !seen {
+		t.Fatalf("no head row in the interval summary: %s", out.String())
+	}
+
 	// A CI gate: the HEADs above were 401s, so a 4xx gate fails with exit 5.
 	r = ocr(t, runOpts{user: "admin"}, "metrics", "--summary", "--fail-on", "error_ratio_4xx>=0.000001")
 	if r.code != 5 || !strings.Contains(r.stderr, "threshold failed") {
