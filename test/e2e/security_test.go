@@ -332,3 +332,28 @@ func TestLoginInterruptedWhileWaitingForLock(t *testing.T) {
 		t.Fatalf("auth file changed: %s", b)
 	}
 }
+
+// logout -a FILE touches only that file: a CI job with its own auth file
+// does not log out a neighbour sharing the same HOME.
+func TestLogoutWithAFileTouchesOnlyThatFile(t *testing.T) {
+	l := newLoginEnv(t)
+	if r := ocr(t, l.opts("alice"), "login", "--internal", "--ca-file", env.caFile); r.code != 0 {
+		t.Fatalf("login (default file): %s", r)
+	}
+	job := filepath.Join(t.TempDir(), "job-auth.json")
+	if r := ocr(t, l.opts("alice"), "login", "--internal", "--ca-file", env.caFile, "-a", job); r.code != 0 {
+		t.Fatalf("login -a: %s", r)
+	}
+	certs := filepath.Join(l.home, ".config", "oc-registry", "certs.d")
+	before := snapshot(t, l.authFile(), certs)
+	r := ocr(t, l.opts("alice"), "logout", "-a", job)
+	if r.code != 0 || !strings.Contains(r.stdout, "removed credentials for "+env.registry+" from "+job) || strings.Contains(r.stdout, l.authFile()) {
+		t.Fatalf("logout -a: %s", r)
+	}
+	if after := snapshot(t, l.authFile(), certs); after != before || !strings.Contains(after, "ca.crt") {
+		t.Fatalf("logout -a touched the neighbour's file or the CA:\nbefore %s\nafter %s", before, after)
+	}
+	if b, _ := os.ReadFile(l.authFile()); !strings.Contains(string(b), env.registry) {
+		t.Fatal("the default auth file lost its entry")
+	}
+}
