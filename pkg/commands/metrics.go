@@ -2,10 +2,12 @@ package commands
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -129,6 +131,10 @@ per-second rates once, for CI.`,
 
 // Complete parses the arguments and the filters; nothing touches the cluster.
 func (o *MetricsOptions) Complete(args []string) error {
+	// Go parses the system roots on first use (~14 ms here, ~290
+	// certificates): start it on the other core while the cluster and the
+	// registry are found. The pool is cached for TrustFor.
+	go x509.SystemCertPool()
 	o.patterns = args
 	var err error
 	if o.Types != "" {
@@ -186,6 +192,13 @@ func (o *MetricsOptions) Validate() error {
 
 // Run scrapes and prints.
 func (o *MetricsOptions) Run(ctx context.Context) error {
+	if os.Getenv("GOGC") == "" {
+		// A scrape holds a few megabytes for a moment: collecting when the
+		// heap has grown to three times what is live rather than twice
+		// saves a collection or two, some 10% of the command's time, for
+		// about a megabyte more at its peak.
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
+	}
 	var err error
 	if o.clients, err = o.kf.Clients(); err != nil {
 		return err

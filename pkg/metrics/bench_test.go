@@ -54,7 +54,7 @@ func BenchmarkParseNarrow50k(b *testing.B) {
 	benchParse(b, FilterOptions{Patterns: []string{"digest_cache_.*"}}, false)
 }
 
-// No filter at all: every line goes through expfmt.
+// No filter at all: every series is kept, and built by the line filter.
 func BenchmarkParseAll50k(b *testing.B) {
 	benchParse(b, FilterOptions{All: true}, false)
 }

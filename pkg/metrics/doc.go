@@ -38,9 +38,13 @@
 //
 // # Parsing
 //
-// The Prometheus text format and OpenMetrics are read with
-// github.com/prometheus/common/expfmt; OpenMetrics is translated to the text
-// format line by line first (counter families take their _total name,
+// The Prometheus text format and OpenMetrics are read as
+// github.com/prometheus/common/expfmt reads them. With a Filter, a line
+// scanner drops what the filter excludes and builds the series of the
+// lines it keeps itself, summaries and histograms grouped as expfmt groups
+// them, leaving expfmt the lines it does not model and the errors to
+// report (FuzzParseFilter compares the two). OpenMetrics is translated to
+// the text format line by line first (counter families take their _total name,
 // _created samples, exemplars and UNIT lines are dropped, timestamps become
 // milliseconds, info and stateset become gauges, unknown untyped, and a
 // gaugehistogram's samples become untyped families). A truncated exposition

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"testing"
@@ -290,5 +291,46 @@ func TestRatesPerPodThenSum(t *testing.T) {
 	// a: 10 in 10 s; b: reset, 5 in 10 s.
 	if got := sum.Families[0].Series[0].Value; got != 1.5 {
 		t.Errorf("fleet rate = %v, want 1.5", got)
+	}
+}
+
+// TestMergeOneIsItself checks Merge's shortcut for one snapshot against
+// merging it the long way, and that the shortcut is taken where it should.
+func TestMergeOneIsItself(t *testing.T) {
+	var gen bytes.Buffer
+	if err := GenerateExposition(&gen, 3000); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]string{
+		"generated": gen.String(),
+		"dist":      distSample,
+		"dup":       "# TYPE a counter\na{x=\"1\"} 1\na{x=\"1\"} 2\n",
+		"pod":       "a{pod=\"x\"} 1\na{pod=\"y\"} 2\n# TYPE s summary\ns{pod=\"x\",quantile=\"0.5\"} 1\n",
+	}
+	for name, in := range inputs {
+		for _, pod := range []string{"", "p1"} {
+			s := mustParse(t, in, pod)
+			for _, mode := range []MergeMode{MergeSum, MergeByPod} {
+				got, err := Merge(mode, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := mergeAll(mode, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a, b := dumpSnapshot(got), dumpSnapshot(want); a != b {
+					t.Errorf("%s, pod %q, mode %d: Merge of one snapshot differs from the long way:\n%s\nvs\n%s", name, pod, mode, a, b)
+				}
+				short := mergesToItself(mode, s)
+				wantShort := name == "generated" || name == "dist" || (name == "pod" && (pod != "" || mode == MergeByPod))
+				if mode == MergeSum && pod != "" {
+					wantShort = false // the pod label goes
+				}
+				if short != wantShort {
+					t.Errorf("%s, pod %q, mode %d: shortcut %v, want %v", name, pod, mode, short, wantShort)
+				}
+			}
+		}
 	}
 }

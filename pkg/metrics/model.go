@@ -1,10 +1,12 @@
 package metrics
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -85,20 +87,24 @@ func (ls Labels) Without(names ...string) Labels {
 // (code=200,method=get), quoting values that would not read back unquoted,
 // so that a row of the table can be pasted into a -l flag.
 func (ls Labels) String() string {
-	var b strings.Builder
+	return string(ls.appendTo(nil))
+}
+
+// appendTo appends what String returns.
+func (ls Labels) appendTo(b []byte) []byte {
 	for i, l := range ls {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(l.Name)
-		b.WriteByte('=')
+		b = append(b, l.Name...)
+		b = append(b, '=')
 		if needsQuote(l.Value) {
-			b.WriteString(quote(l.Value))
+			b = strconv.AppendQuote(b, l.Value)
 		} else {
-			b.WriteString(l.Value)
+			b = append(b, l.Value...)
 		}
 	}
-	return b.String()
+	return b
 }
 
 func needsQuote(v string) bool {
@@ -106,37 +112,47 @@ func needsQuote(v string) bool {
 		return true
 	}
 	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case ',', '"', '\\', ' ', '\t', '\n', '{', '}', '=', '!', '~', '\'':
+		if quotedBytes[v[i]] {
 			return true
-		default:
-			if c < 0x20 || c >= 0x7f {
-				return true
-			}
 		}
 	}
 	return false
 }
 
-// key is an injective string form of the set, for map keys.
-func (ls Labels) key() string {
-	var b strings.Builder
-	for _, l := range ls {
-		b.WriteString(l.Name)
-		b.WriteByte(0xff)
-		b.WriteString(l.Value)
-		b.WriteByte(0xfe)
+// quotedBytes are the bytes that make needsQuote quote a value.
+var quotedBytes = func() (tab [256]bool) {
+	for c := range 256 {
+		tab[c] = c < 0x20 || c >= 0x7f || strings.IndexByte(",\"\\ \t\n{}=!~'", byte(c)) >= 0
 	}
-	return b.String()
+	return tab
+}()
+
+// key is an injective string form of the set, for map keys: each name and
+// value after its length.
+func (ls Labels) key() string {
+	n := 0
+	for _, l := range ls {
+		n += len(l.Name) + len(l.Value) + 4
+	}
+	b := make([]byte, 0, n)
+	for _, l := range ls {
+		b = binary.AppendUvarint(b, uint64(len(l.Name)))
+		b = append(b, l.Name...)
+		b = binary.AppendUvarint(b, uint64(len(l.Value)))
+		b = append(b, l.Value...)
+	}
+	return string(b)
 }
 
 func compareLabels(a, b Labels) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
-		if c := strings.Compare(a[i].Name, b[i].Name); c != 0 {
-			return c
+		// Equal strings are the rule, and often the same string (Parse
+		// interns names and common values): == is the cheaper test.
+		if a[i].Name != b[i].Name {
+			return strings.Compare(a[i].Name, b[i].Name)
 		}
-		if c := strings.Compare(a[i].Value, b[i].Value); c != 0 {
-			return c
+		if a[i].Value != b[i].Value {
+			return strings.Compare(a[i].Value, b[i].Value)
 		}
 	}
 	return len(a) - len(b)
@@ -210,13 +226,168 @@ type Family struct {
 	Series []Series
 }
 
-func (f *Family) sortSeries() {
+// sortSeries sorts the series by labels, keeping equal ones in order.
+func (f *Family) sortSeries() { sortSeries(f.Series) }
+
+func sortSeries(ss []Series) {
 	cmp := func(a, b Series) int { return compareLabels(a.Labels, b.Labels) }
 	// Expositions usually come sorted (promhttp sorts), and checking is much
 	// cheaper than sorting large structs.
-	if !slices.IsSortedFunc(f.Series, cmp) {
-		slices.SortFunc(f.Series, cmp)
+	if slices.IsSortedFunc(ss, cmp) {
+		return
 	}
+	if len(ss) < 64 {
+		slices.SortStableFunc(ss, cmp)
+		return
+	}
+	// Thousands of series: sort keys that order as compareLabels does and
+	// end with the series' index, plain strings compared as such, then
+	// move each series once.
+	size := 0
+	for i := range ss {
+		for _, l := range ss[i].Labels {
+			size += len(l.Name) + len(l.Value) + 4
+		}
+		size += 6
+	}
+	b := make([]byte, 0, size)
+	order := make([]int, len(ss)) // first where each key ends
+	for i := range ss {
+		b = appendSortKey(b, ss[i].Labels)
+		b = append(b, 0, 0, byte(i>>24), byte(i>>16), byte(i>>8), byte(i))
+		order[i] = len(b)
+	}
+	all := string(b)
+	keys := make([]string, len(ss))
+	for i := range keys {
+		start := 0
+		if i > 0 {
+			start = order[i-1]
+		}
+		keys[i] = all[start:order[i]]
+	}
+	sortKeys(keys, make([]string, len(keys)), 0)
+	for i, k := range keys {
+		n := len(k)
+		order[i] = int(k[n-4])<<24 | int(k[n-3])<<16 | int(k[n-2])<<8 | int(k[n-1])
+	}
+	// ss[i] becomes the old ss[order[i]], one cycle of the permutation at a
+	// time.
+	for i := range order {
+		if order[i] < 0 || order[i] == i {
+			continue
+		}
+		held := ss[i]
+		j := i
+		for {
+			k := order[j]
+			order[j] = -1
+			if k == i {
+				ss[j] = held
+				break
+			}
+			ss[j] = ss[k]
+			j = k
+		}
+	}
+}
+
+// sortKeys sorts distinct keys, none the beginning of another, that agree
+// on their first depth bytes: by their byte at depth (a radix sort), after
+// skipping the bytes they all share, which with series keys are most. It
+// reads each byte that tells keys apart about once, where comparing keys
+// reads their shared beginnings again at every comparison.
+func sortKeys(keys, tmp []string, depth int) {
+	for len(keys) > 24 {
+		// Skip what they share.
+		first := keys[0]
+		end := len(first)
+		for _, k := range keys[1:] {
+			end = min(end, len(k))
+			j := depth
+			for j+8 <= end && first[j:j+8] == k[j:j+8] {
+				j += 8
+			}
+			for j < end && first[j] == k[j] {
+				j++
+			}
+			end = j
+		}
+		depth = end
+		// Deal them out by the next byte; a key that ends comes first.
+		var counts [257]int
+		for _, k := range keys {
+			counts[keyByte(k, depth)]++
+		}
+		var starts [257]int
+		for b, sum := 0, 0; b < len(counts); b++ {
+			starts[b] = sum
+			sum += counts[b]
+		}
+		next := starts
+		for _, k := range keys {
+			b := keyByte(k, depth)
+			tmp[next[b]] = k
+			next[b]++
+		}
+		copy(keys, tmp[:len(keys)])
+		// Each pile in turn, the largest by looping.
+		largest := 0
+		for b := range counts {
+			if counts[b] > counts[largest] {
+				largest = b
+			}
+		}
+		for b := range counts {
+			if b != largest && counts[b] > 1 {
+				sortKeys(keys[starts[b]:starts[b]+counts[b]], tmp, depth+1)
+			}
+		}
+		keys = keys[starts[largest] : starts[largest]+counts[largest]]
+		depth++
+	}
+	slices.Sort(keys)
+}
+
+// keyByte is k's byte at depth plus one, 0 past its end.
+func keyByte(k string, depth int) int {
+	if depth < len(k) {
+		return int(k[depth]) + 1
+	}
+	return 0
+}
+
+// appendSortKey appends a key for ls that orders as compareLabels does:
+// each name and value ends with 0 1, the 0 and 1 bytes within them are
+// written as 1 1 and 1 2, and the caller ends the list with 0 0, which
+// comes before any name.
+func appendSortKey(b []byte, ls Labels) []byte {
+	for _, l := range ls {
+		b = appendSortKeyString(b, l.Name)
+		b = appendSortKeyString(b, l.Value)
+	}
+	return b
+}
+
+func appendSortKeyString(b []byte, s string) []byte {
+	start := len(b)
+	b = append(b, s...)
+	for i := start; i < len(b); i++ {
+		if b[i] < 2 {
+			// Rare: write it again with the escapes.
+			b = b[:start]
+			for i := 0; i < len(s); i++ {
+				switch c := s[i]; c {
+				case 0, 1:
+					b = append(b, 1, c+1)
+				default:
+					b = append(b, c)
+				}
+			}
+			break
+		}
+	}
+	return append(b, 0, 1)
 }
 
 // Snapshot is the families of one scrape, of several merged, or the rates

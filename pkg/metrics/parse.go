@@ -78,6 +78,12 @@ type ParseOptions struct {
 // parses as far as its last complete line: a summary without its _count line
 // has HasCount false. A malformed one gives an error naming the line.
 func Parse(r io.Reader, o ParseOptions) (*Snapshot, error) {
+	return parse(r, o, false)
+}
+
+// parse is Parse; viaParser makes the line filter pass every line it keeps
+// to expfmt instead of building the series itself, for the tests.
+func parse(r io.Reader, o ParseOptions, viaParser bool) (*Snapshot, error) {
 	format, err := FormatOf(o.ContentType)
 	if err != nil {
 		return nil, err
@@ -88,6 +94,8 @@ func Parse(r io.Reader, o ParseOptions) (*Snapshot, error) {
 	// that path as the reference for the filtered one.
 	if format == FormatOpenMetrics || o.Filter != nil {
 		lf = newLineFilter(r, format == FormatOpenMetrics, o.Filter, o.Pod)
+		lf.viaParser = viaParser
+		defer lf.sorting.Wait() // on errors too
 		in = lf
 	}
 	// The zero TextParser panics since prometheus/common v0.66: the name
@@ -118,18 +126,23 @@ func Parse(r io.Reader, o ParseOptions) (*Snapshot, error) {
 	for _, mf := range fams {
 		all = append(all, convertFamily(mf, o.Pod))
 	}
+	var done map[*Family]parseDone
 	if lf != nil {
-		all = lf.mergeDirect(all)
+		all, done = lf.mergeDirect(all)
 	}
 	for _, fam := range all {
 		if !o.Filter.MatchName(fam.Name) || !o.Filter.MatchType(fam.Type) {
 			continue
 		}
-		fam.Series = slices.DeleteFunc(fam.Series, func(se Series) bool { return !o.Filter.MatchLabels(se.Labels) })
+		if !done[fam].filtered {
+			fam.Series = slices.DeleteFunc(fam.Series, func(se Series) bool { return !o.Filter.MatchLabels(se.Labels) })
+		}
 		if len(fam.Series) == 0 {
 			continue
 		}
-		fam.sortSeries()
+		if !done[fam].sorted {
+			fam.sortSeries()
+		}
 		s.Families = append(s.Families, fam)
 	}
 	s.sortFamilies()

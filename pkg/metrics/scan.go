@@ -3,6 +3,7 @@ package metrics
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/prometheus/common/expfmt"
@@ -18,10 +20,13 @@ import (
 // lineFilter sits between the exposition and expfmt's parser. It does two
 // jobs, one line at a time and without holding the exposition in memory:
 //
-//   - it drops the lines of families and series the filter excludes, so that
-//     expfmt, which builds a protobuf message per series, only sees the few
-//     it will keep: parsing 50,000 series to keep 500 costs a lot more than
-//     scanning them;
+//   - it drops the lines of families and series the filter excludes, and
+//     builds the series of the lines it keeps itself, as expfmt would (see
+//     directSample): expfmt builds a protobuf message per series and reads
+//     a byte at a time, so that it costs several times what scanning does;
+//     it only sees the HELP and TYPE lines of the families kept (it
+//     reports their errors), lines the filter does not understand, and
+//     lines that are errors, for it to report;
 //   - it translates OpenMetrics into the text format, which is all expfmt
 //     parses: counters are named with their _total, _created samples,
 //     exemplars and UNIT lines are dropped, timestamps become milliseconds,
@@ -31,8 +36,9 @@ import (
 // parser's line numbers to the exposition's, to translate its errors.
 //
 // The filter is only an optimisation: Parse applies the same Filter to what
-// expfmt returns. So whenever a line is not understood, it is passed through
-// and expfmt decides. To know which family a sample line belongs to, the
+// expfmt returns (and to what the filter built, when it cannot tell it
+// would keep it all). So whenever a line is not understood, it is passed
+// through and expfmt decides. To know which family a sample line belongs to, the
 // filter replays expfmt's own rule (a name is its own family unless a
 // summary or histogram declared earlier claims it through _sum, _count or
 // _bucket); when it sees a construct it does not model (a quoted UTF-8 name)
@@ -54,11 +60,27 @@ type lineFilter struct {
 
 	sampleFams map[string]sampleFam // sample name -> where it was filed
 
-	// Counters, gauges and untyped values the filter keeps are built here
-	// from the scanned line instead of by expfmt (see directSeries).
-	direct map[string]*Family
+	// The series the filter keeps are built here from the scanned lines
+	// instead of by expfmt (see directSample).
+	direct map[string]*directFam
 	help   map[string]string // first HELP text per family, unescaped
-	intern map[string]string
+	intern map[string]string // label names
+	slab   Labels            // where seriesLabels allocates
+	qslab  []Quantile        // and directDist
+	arena  strings.Builder   // where label values are allocated
+	// lastValues[i] is the value of the last series built at place i.
+	lastValues []string
+	lastNames  []string
+	podName    string
+	key        []byte
+	order      []int
+
+	// viaParser turns direct off: every line the filter keeps goes to
+	// expfmt. The tests compare the two.
+	viaParser bool
+
+	lastFam string         // the family of the last sample line
+	sorting sync.WaitGroup // see seal
 
 	// Comment and blank lines wait here until the next sample line, because
 	// a HELP line can come before the TYPE line that decides whether its
@@ -76,24 +98,49 @@ type lineFilter struct {
 	err  error
 	long []byte
 
-	lastName []byte // cache: consecutive samples of one family
-	lastFam  string
-	lastType Type
+	// The names of the last few sample lines: a summary's lines take
+	// turns at three names, most families one.
+	names    [4]cachedName
+	nextName int
+	cached   *cachedName // the current line's
 
+	cur     []byte // the line scanSample read
 	labels  []scannedLabel
 	scratch []byte
 }
 
 type linePair struct{ out, in int }
 
-type sampleFam struct {
-	fam string
-	typ Type
+type cachedName struct {
+	name []byte
+	sf   sampleFam
 }
 
+type sampleFam struct {
+	fam    string
+	typ    Type
+	match  bool       // the filter keeps the family, by name and type
+	direct *directFam // where its series go, when it does
+}
+
+// scannedLabel is a label of the line scanSample read (r.cur), by offsets:
+// r.labels holds no pointers for the garbage collector to track.
 type scannedLabel struct {
-	name, value []byte
-	escaped     bool
+	nameStart, nameEnd   int
+	valueStart, valueEnd int
+	escaped              bool
+}
+
+func (r *lineFilter) lname(l *scannedLabel) []byte  { return r.cur[l.nameStart:l.nameEnd] }
+func (r *lineFilter) lvalue(l *scannedLabel) []byte { return r.cur[l.valueStart:l.valueEnd] }
+
+// lvalueUnescaped is the label's value, unescaped in r.scratch if need be.
+func (r *lineFilter) lvalueUnescaped(l *scannedLabel) []byte {
+	if !l.escaped {
+		return r.lvalue(l)
+	}
+	r.scratch = unescapeLabel(r.lvalue(l), r.scratch[:0])
+	return r.scratch
 }
 
 func newLineFilter(r io.Reader, om bool, f *Filter, pod string) *lineFilter {
@@ -105,12 +152,13 @@ func newLineFilter(r io.Reader, om bool, f *Filter, pod string) *lineFilter {
 		om:      om,
 		f:       f,
 		pod:     []byte(pod),
+		podName: pod,
 		known:   map[string]Type{},
 		nameOK:  map[string]bool{},
 		omTypes: map[string]string{},
 
 		sampleFams: map[string]sampleFam{},
-		direct:     map[string]*Family{},
+		direct:     map[string]*directFam{},
 		help:       map[string]string{},
 		intern:     map[string]string{},
 	}
@@ -233,7 +281,7 @@ func (r *lineFilter) flushBlock() {
 	if len(r.blockEnds) == 0 {
 		return
 	}
-	r.lastName = r.lastName[:0] // families may change under the cache
+	r.names = [4]cachedName{} // families may change under the cache
 	lines := make([][]byte, len(r.blockEnds))
 	start := 0
 	for i, end := range r.blockEnds {
@@ -347,7 +395,7 @@ func (r *lineFilter) comment(l []byte, lineNo int) comment {
 		}
 		fam := r.resolve(name)
 		t := declaredType(word)
-		if f := r.direct[fam]; f != nil && len(f.Series) > 0 {
+		if d := r.direct[fam]; d != nil && (len(d.Series) > 0 || len(d.values) > 0) {
 			// expfmt never saw those samples, so it cannot say it.
 			r.fail(lineNo, fmt.Sprintf("second TYPE line for metric name %q, or TYPE reported after samples", fam))
 			return comment{drop: true}
@@ -425,7 +473,12 @@ func (r *lineFilter) resolve(name string) string {
 }
 
 func (r *lineFilter) keepFamily(fam string, t Type) bool {
-	if r.f == nil || r.blnd {
+	return r.blnd || r.matchFamily(fam, t)
+}
+
+// matchFamily is keepFamily before the filter goes blind.
+func (r *lineFilter) matchFamily(fam string, t Type) bool {
+	if r.f == nil {
 		return true
 	}
 	ok, seen := r.nameOK[fam]
@@ -465,11 +518,7 @@ func (r *lineFilter) sample(line, t []byte) bool {
 		r.out = append(r.out, line...)
 		return true
 	}
-	var fam string
-	var typ Type
-	if len(r.lastName) > 0 && bytes.Equal(name, r.lastName) {
-		fam, typ = r.lastFam, r.lastType
-	} else {
+	if r.cached == nil {
 		// Where a sample name is filed never changes once it has been: the
 		// name then exists as a family or its summary or histogram does.
 		// The map lookup by string(name) does not allocate; resolve would.
@@ -480,26 +529,35 @@ func (r *lineFilter) sample(line, t []byte) bool {
 				r.known[sf.fam] = Untyped
 			}
 			sf.typ = r.known[sf.fam]
+			sf.match = r.matchFamily(sf.fam, sf.typ)
+			if sf.match {
+				sf.direct = r.direct[sf.fam]
+				if sf.direct == nil {
+					sf.direct = &directFam{Family: Family{Name: sf.fam, Type: sf.typ}}
+					r.direct[sf.fam] = sf.direct
+				}
+			}
 			r.sampleFams[string(name)] = sf
 		}
-		fam, typ = sf.fam, sf.typ
-		r.lastName = append(r.lastName[:0], name...)
-		r.lastFam, r.lastType = fam, typ
+		c := &r.names[r.nextName]
+		r.nextName = (r.nextName + 1) % len(r.names)
+		c.name = append(c.name[:0], name...)
+		c.sf = sf
+		r.cached = c
 	}
-	keep := r.keepFamily(fam, typ) && r.keepLabels(typ)
+	typ := r.cached.sf.typ
+	if fam := r.cached.sf.fam; fam != r.lastFam {
+		if d := r.direct[r.lastFam]; d != nil {
+			r.seal(d)
+		}
+		r.lastFam = fam
+	}
+	keep := (r.blnd || r.cached.sf.match) && r.keepLabels(typ)
 	if !keep && sc.valid {
 		return false
 	}
-	if keep && sc.valid && !r.blnd && (typ == Counter || typ == Gauge || typ == Untyped) {
-		if se, ok := r.directSeries(t, sc); ok {
-			f := r.direct[fam]
-			if f == nil {
-				f = &Family{Name: fam, Type: typ}
-				r.direct[fam] = f
-			}
-			f.Series = append(f.Series, se)
-			return false
-		}
+	if keep && sc.valid && !r.blnd && !r.viaParser && r.cached.sf.direct != nil && r.directSample(r.cached.sf.direct, name, t, sc) {
+		return false
 	}
 	if !r.om || !sc.valid {
 		// An invalid OpenMetrics line goes as it is, for the parser to
@@ -509,12 +567,8 @@ func (r *lineFilter) sample(line, t []byte) bool {
 	}
 	r.out = append(r.out, t[:sc.valueEnd]...)
 	if sc.tsStart > 0 {
-		ts, err := strconv.ParseFloat(string(t[sc.tsStart:sc.tsEnd]), 64)
-		if err != nil || math.IsNaN(ts) || math.IsInf(ts, 0) {
-			// Let the parser report the line.
-			r.out = append(r.out, t[sc.valueEnd:sc.tsEnd]...)
-			return true
-		}
+		// A finite number: scanSample found the line valid.
+		ts, _ := strconv.ParseFloat(string(t[sc.tsStart:sc.tsEnd]), 64)
 		r.out = append(r.out, ' ')
 		r.out = strconv.AppendInt(r.out, int64(math.Round(ts*1000)), 10)
 	}
@@ -533,24 +587,38 @@ type scannedSample struct {
 // in r.labels. ok is false for anything it does not model.
 func (r *lineFilter) scanSample(t []byte) (scannedSample, bool) {
 	var sc scannedSample
-	r.labels = r.labels[:0]
-	n := metricNameLen(t)
+	r.cur = t
+	// Lines mostly have the name of one of the last few: comparing is
+	// cheaper than reading it byte by byte, and saves looking it up.
+	r.cached = nil
+	n := 0
+	for k := range r.names {
+		c := &r.names[k]
+		if m := len(c.name); m > 0 && m < len(t) && isNameEnd(t[m]) && bytes.Equal(t[:m], c.name) {
+			r.cached, n = c, m
+			break
+		}
+	}
+	if r.cached == nil {
+		n = metricNameLen(t)
+	}
+	// The labels of a family the filter drops are only checked, not kept.
+	record := r.cached == nil || r.cached.sf.match || r.blnd
+	labels := r.labels[:0]
+	defer func() { r.labels = labels }()
 	if n == 0 || n == len(t) {
 		return sc, false
 	}
 	sc.nameEnd = n
-	if c := t[n]; c != ' ' && c != '\t' && c != '{' {
+	if !isNameEnd(t[n]) {
 		// expfmt reads on ("name"quoted, say): not modelled.
 		return sc, false
 	}
-	i := n
-	if t[i] == ' ' || t[i] == '\t' {
-		i = len(t) - len(trimBlank(t[i:]))
-	}
+	i := skipBlank(t, n)
 	if i < len(t) && t[i] == '{' {
 		i++
 		for {
-			i = len(t) - len(trimBlank(t[i:]))
+			i = skipBlank(t, i)
 			if i >= len(t) {
 				return sc, false
 			}
@@ -562,21 +630,21 @@ func (r *lineFilter) scanSample(t []byte) (scannedSample, bool) {
 			if ln == 0 {
 				return sc, false
 			}
-			var l scannedLabel
-			l.name = t[i : i+ln]
-			i += ln
-			i = len(t) - len(trimBlank(t[i:]))
+			l := scannedLabel{nameStart: i, nameEnd: i + ln}
+			i = skipBlank(t, i+ln)
 			if i >= len(t) || t[i] != '=' {
 				return sc, false
 			}
-			i = len(t) - len(trimBlank(t[i+1:]))
+			i = skipBlank(t, i+1)
 			if i >= len(t) || t[i] != '"' {
 				return sc, false
 			}
 			i++
-			start := i
+			l.valueStart = i
+			i = skipPlain(t, i)
 			for ; i < len(t) && t[i] != '"'; i++ {
 				if t[i] == '\\' {
+					// Only \\, \" and \n are escapes.
 					if i+1 >= len(t) || (t[i+1] != '\\' && t[i+1] != '"' && t[i+1] != 'n') {
 						return sc, false
 					}
@@ -587,9 +655,11 @@ func (r *lineFilter) scanSample(t []byte) (scannedSample, bool) {
 			if i >= len(t) {
 				return sc, false
 			}
-			l.value = t[start:i]
-			r.labels = append(r.labels, l)
-			i = len(t) - len(trimBlank(t[i+1:]))
+			l.valueEnd = i
+			if record {
+				labels = append(labels, l)
+			}
+			i = skipBlank(t, i+1)
 			if i >= len(t) {
 				return sc, false
 			}
@@ -603,7 +673,7 @@ func (r *lineFilter) scanSample(t []byte) (scannedSample, bool) {
 			i++
 			break
 		}
-		i = len(t) - len(trimBlank(t[i:]))
+		i = skipBlank(t, i)
 	}
 	vs := i
 	sc.valueStart = i
@@ -628,8 +698,10 @@ func (r *lineFilter) scanSample(t []byte) (scannedSample, bool) {
 			}
 			sc.tsStart, sc.tsEnd = i+1, i+1+e
 			rest = rest[e:]
+			// The translation cannot give expfmt a NaN or infinite
+			// timestamp, so it leaves it to expfmt to report.
 			ts := t[sc.tsStart:sc.tsEnd]
-			if _, err := strconv.ParseFloat(string(ts), 64); err != nil {
+			if f, err := strconv.ParseFloat(string(ts), 64); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				sc.valid = false
 			}
 		}
@@ -638,7 +710,7 @@ func (r *lineFilter) scanSample(t []byte) (scannedSample, bool) {
 		}
 		return sc, true
 	}
-	i = len(t) - len(trimBlank(t[i:]))
+	i = skipBlank(t, i)
 	tsStart := i
 	for i < len(t) && t[i] != ' ' && t[i] != '\t' {
 		i++
@@ -648,6 +720,56 @@ func (r *lineFilter) scanSample(t []byte) (scannedSample, bool) {
 	}
 	return sc, true
 }
+
+// skipPlain skips the bytes of a label value from i that are neither a
+// quote nor a backslash, eight at a time, leaving the last few (or the
+// rest after one) to the caller.
+func skipPlain(t []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	const quotes, backslashes = '"' * ones, '\\' * ones
+	for i+8 <= len(t) {
+		w := binary.LittleEndian.Uint64(t[i:])
+		q, b := w^quotes, w^backslashes
+		// A zero byte in q or b is a quote or a backslash in w.
+		if ((q-ones)&^q|(b-ones)&^b)&highs != 0 {
+			break
+		}
+		i += 8
+	}
+	return i
+}
+
+func isNameEnd(c byte) bool { return c == ' ' || c == '\t' || c == '{' }
+
+func skipBlank(t []byte, i int) int {
+	for i < len(t) && (t[i] == ' ' || t[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// The name tables: which bytes may start and continue a metric name and a
+// label name.
+const (
+	metricStart = 1 << iota
+	metricNext
+	labelStart
+	labelNext
+)
+
+var nameBytes = func() (tab [256]uint8) {
+	for c := range 256 {
+		b := byte(c)
+		if isLabelNameByte(b, true) {
+			tab[c] |= labelStart | labelNext | metricStart | metricNext
+		}
+		if isLabelNameByte(b, false) {
+			tab[c] |= labelNext | metricNext
+		}
+	}
+	tab[':'] |= metricStart | metricNext
+	return tab
+}()
 
 // validFloat mirrors expfmt's parseFloat. Plain decimals, nearly every
 // value, are checked by hand: strconv.ParseFloat allocates for its error
@@ -700,21 +822,22 @@ func plainDecimal(b []byte) bool {
 }
 
 func metricNameLen(b []byte) int {
-	i := 0
-	for i < len(b) {
-		c := b[i]
-		if c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9') {
-			i++
-			continue
-		}
-		break
+	if len(b) == 0 || nameBytes[b[0]]&metricStart == 0 {
+		return 0
+	}
+	i := 1
+	for i < len(b) && nameBytes[b[i]]&metricNext != 0 {
+		i++
 	}
 	return i
 }
 
 func labelNameLen(b []byte) int {
-	i := 0
-	for i < len(b) && isLabelNameByte(b[i], i == 0) {
+	if len(b) == 0 || nameBytes[b[0]]&labelStart == 0 {
+		return 0
+	}
+	i := 1
+	for i < len(b) && nameBytes[b[i]]&labelNext != 0 {
 		i++
 	}
 	return i
@@ -749,15 +872,10 @@ func (r *lineFilter) labelValue(name string, t Type) []byte {
 	if (t == Summary && name == "quantile") || (t == Histogram && name == "le") {
 		return nil
 	}
-	for _, l := range r.labels {
-		if string(l.name) != lookup {
-			continue
+	for i := range r.labels {
+		if l := &r.labels[i]; string(r.lname(l)) == lookup {
+			return r.lvalueUnescaped(l)
 		}
-		if !l.escaped {
-			return l.value
-		}
-		r.scratch = unescapeLabel(l.value, r.scratch[:0])
-		return r.scratch
 	}
 	return nil
 }
@@ -773,55 +891,350 @@ func (r *lineFilter) fail(line int, msg string) {
 	r.done = true
 }
 
-// directSeries builds the series of a counter, gauge or untyped sample line
-// the scanner has read, checking what expfmt would check (no __name__
-// label, no label twice, UTF-8 values). ok is false when a check fails: the
-// line then goes to expfmt, which reports it.
+// directSample builds the series of a sample line the scanner has read,
+// instead of passing the line on to expfmt: a series a line for counters,
+// gauges and untyped values, and for summaries and histograms the lines
+// grouped as expfmt groups them (see directDist). It checks what expfmt
+// would check (no __name__ label, no label twice, UTF-8 values, quantile
+// and le labels that are floats, no negative histogram counts) and returns
+// false when a check fails: the line then goes to expfmt, which reports it.
+// Since a line is only declined for an error, a series is never split
+// between the two paths, except once the filter went blind (mergeDirect).
 //
 // This is why a filter keeping 10,000 of 50,000 series costs little more
 // than one keeping none: expfmt spends some 30 allocations a line (a map per
-// label to find duplicates, a protobuf message per value), this path one or
-// two. Summaries and histograms, whose lines must be grouped, still go
-// through expfmt. FuzzParseFilter compares the two paths.
-func (r *lineFilter) directSeries(t []byte, sc scannedSample) (Series, bool) {
+// label to find duplicates, a protobuf message per value, one more per
+// quantile or bucket), this path less than one. FuzzParseFilter compares
+// the two paths.
+func (r *lineFilter) directSample(d *directFam, name, t []byte, sc scannedSample) bool {
 	v, err := strconv.ParseFloat(string(t[sc.valueStart:sc.valueEnd]), 64)
 	if err != nil {
-		return Series{}, false
+		return false
 	}
-	ls := make(Labels, 0, len(r.labels)+1)
-	for i, l := range r.labels {
-		if string(l.name) == "__name__" {
-			return Series{}, false
+	switch d.Type {
+	case Counter, Gauge, Untyped:
+		if !r.checkLabels("") {
+			return false
 		}
-		for _, o := range r.labels[:i] {
-			if bytes.Equal(o.name, l.name) {
-				return Series{}, false
+		if len(d.values) == cap(d.values) {
+			d.values = slices.Grow(d.values, max(len(d.values), 8))
+		}
+		d.values = append(d.values, valueSeries{r.seriesLabels(""), v})
+		return true
+	case Summary, Histogram:
+		// The role of a line is expfmt's: its name is the family's (a
+		// quantile or a bucket), or the family's plus _count, _sum or, for
+		// a histogram, _bucket (a bucket too).
+		role := roleValue
+		if len(name) > len(d.Name) {
+			switch {
+			case bytes.HasSuffix(name, []byte("_count")):
+				role = roleCount
+			case bytes.HasSuffix(name, []byte("_sum")):
+				role = roleSum
 			}
 		}
-		val := l.value
-		if l.escaped {
-			val = unescapeLabel(l.value, r.scratch[:0])
-			r.scratch = val
+		return r.directDist(d, role, v)
+	}
+	return false
+}
+
+// directFam is a family whose series the filter builds: Family.Series for
+// summaries and histograms, values until finish for the others, which
+// take less room than a Series while the slice grows.
+type directFam struct {
+	Family
+	values []valueSeries
+
+	sealed  bool // see seal
+	sortedN int  // how many series seal sorted
+
+	// Summaries and histograms: the lines of a series are grouped by
+	// labelKey.
+	index map[string]int
+	flags []distFlags // by series
+}
+
+// seal builds the series of a large counter, gauge or untyped family
+// once the exposition has gone on to another family, and sorts them on the
+// side while the parse goes on: Parse then finds them sorted. Samples of
+// the family that come later (expositions need not keep a family's lines
+// together) go after them, and Parse sorts again.
+func (r *lineFilter) seal(d *directFam) {
+	if d == nil || d.sealed || len(d.values) < 1024 || (d.Type != Counter && d.Type != Gauge && d.Type != Untyped) {
+		return
+	}
+	d.sealed = true
+	d.finish()
+	ss := d.Series
+	d.sortedN = len(ss)
+	r.sorting.Add(1)
+	go func() {
+		defer r.sorting.Done()
+		sortSeries(ss)
+	}()
+}
+
+type valueSeries struct {
+	labels Labels
+	value  float64
+}
+
+// grow makes room for one more series, doubling: append grows large
+// slices by a quarter at a time, which for thousands of series of a
+// hundred bytes allocates several times what they need.
+func grow(ss []Series) []Series {
+	if len(ss) < cap(ss) {
+		return ss
+	}
+	return slices.Grow(ss, max(len(ss), 8))
+}
+
+const (
+	roleValue = iota // a quantile or a bucket
+	roleCount
+	roleSum
+)
+
+// distFlags tracks what expfmt's protobuf message knows and a Series does
+// not: a histogram's count and bucket counts are integers or floats.
+type distFlags struct {
+	floatCount  bool // a _count line was not an integer: that value wins
+	floatBucket bool // a bucket count was not an integer
+}
+
+// directDist adds a line of a summary or histogram to its series, as
+// expfmt's readingValue does: a series is the family's lines with the same
+// labels once quantile (summary) or le (histogram) is left out, in any
+// order and anywhere in the exposition; a _count or _sum line sets the
+// count or sum (the last one wins), a quantile line without a quantile
+// label (or with quantile="NaN") only creates the series, and so does a
+// histogram line without le.
+func (r *lineFilter) directDist(d *directFam, role int, v float64) bool {
+	typ := d.Type
+	special := "quantile"
+	if typ == Histogram {
+		special = "le"
+	}
+	if !r.checkLabels(special) {
+		return false
+	}
+	// expfmt parses every quantile or le label of the line; the last counts.
+	bound := math.NaN()
+	for i := range r.labels {
+		l := &r.labels[i]
+		if string(r.lname(l)) != special {
+			continue
 		}
-		if !utf8.Valid(val) {
-			return Series{}, false
+		val := r.lvalueUnescaped(l)
+		if !validFloat(val) {
+			return false
 		}
-		name := r.internBytes(l.name)
+		bound, _ = strconv.ParseFloat(string(val), 64)
+	}
+	// Histogram counts are integers, or floats when they are not whole;
+	// negative ones are errors.
+	var c float64
+	isFloat := false
+	if typ == Histogram && (role == roleCount || (role == roleValue && !math.IsNaN(bound))) {
+		if u := uint64(v); float64(u) == v {
+			c = float64(u)
+		} else if v < 0 {
+			return false
+		} else {
+			c, isFloat = v, true
+		}
+	}
+	if d.index == nil {
+		d.index = map[string]int{}
+	}
+	r.key = r.labelKey(r.key[:0], special)
+	i, ok := d.index[string(r.key)]
+	if !ok {
+		i = len(d.Series)
+		d.index[string(r.key)] = i
+		d.Series = append(grow(d.Series), Series{Labels: r.seriesLabels(special)})
+		d.flags = append(d.flags, distFlags{})
+	}
+	se, fl := &d.Series[i], &d.flags[i]
+	switch {
+	case role == roleSum:
+		se.HasSum, se.Sum = true, v
+	case role == roleCount && typ == Summary:
+		se.HasCount, se.Count = true, float64(uint64(v))
+	case role == roleCount:
+		// expfmt keeps the last integer count and the last float one
+		// apart, and reads the float one when there is one.
+		if isFloat || !fl.floatCount {
+			se.HasCount, se.Count = true, c
+		}
+		fl.floatCount = fl.floatCount || isFloat
+	case math.IsNaN(bound):
+	case typ == Summary:
+		if se.Quantiles == nil {
+			// Room for the usual three or four, many series to an
+			// allocation.
+			if cap(r.qslab)-len(r.qslab) < 4 {
+				r.qslab = make([]Quantile, 0, max(min(2*cap(r.qslab), 1024), 64))
+			}
+			at := len(r.qslab)
+			r.qslab = r.qslab[:at+4]
+			se.Quantiles = r.qslab[at : at : at+4]
+		}
+		se.Quantiles = append(se.Quantiles, Quantile{Quantile: bound, Value: v})
+	default:
+		se.Buckets = append(se.Buckets, Bucket{UpperBound: bound, Count: c})
+		fl.floatBucket = fl.floatBucket || isFloat
+	}
+	return true
+}
+
+// finish completes the family once everything is read: the series of
+// counters, gauges and untyped values, and what expfmt does last to a
+// histogram with a float bucket count, which gets a float count, zero when
+// it had no _count line at all (normalizeHistogram).
+func (d *directFam) finish() {
+	if len(d.values) > 0 {
+		d.Series = slices.Grow(d.Series, len(d.values))
+		for _, v := range d.values {
+			d.Series = append(d.Series, Series{Labels: v.labels, Value: v.value})
+		}
+		d.values = nil
+	}
+	if d.Type != Histogram {
+		return
+	}
+	for i := range d.Series {
+		if se := &d.Series[i]; !se.HasCount && d.flags[i].floatBucket {
+			se.HasCount, se.Count = true, 0
+		}
+	}
+}
+
+// sortDist sorts quantiles and buckets as convertFamily does.
+func sortDist(f *Family) {
+	for i := range f.Series {
+		se := &f.Series[i]
+		slices.SortStableFunc(se.Quantiles, func(a, b Quantile) int { return cmpFloat(a.Quantile, b.Quantile) })
+		slices.SortStableFunc(se.Buckets, func(a, b Bucket) int { return cmpFloat(a.UpperBound, b.UpperBound) })
+	}
+}
+
+// checkLabels checks the scanned labels as expfmt does: no __name__, no
+// invalid UTF-8 (escapes are ASCII, so the raw value tells), no name twice
+// except special, the quantile of a summary or the le of a histogram, which
+// expfmt leaves out of the labels before looking for duplicates.
+func (r *lineFilter) checkLabels(special string) bool {
+	for i := range r.labels {
+		l := &r.labels[i]
+		name := r.lname(l)
+		if string(name) == "__name__" || !utf8.Valid(r.lvalue(l)) {
+			return false
+		}
+		if string(name) == special {
+			continue
+		}
+		for j := range i {
+			if bytes.Equal(r.lname(&r.labels[j]), name) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// labelKey appends a key for the scanned labels less special: sorted by
+// name, values as written. Only three characters have an escape, and
+// those must be escaped, so a value has one spelling and the key is
+// expfmt's LabelsToSignature without the hashing.
+func (r *lineFilter) labelKey(b []byte, special string) []byte {
+	r.order = r.order[:0]
+	for i := range r.labels {
+		name := r.lname(&r.labels[i])
+		if string(name) == special {
+			continue
+		}
+		j := len(r.order)
+		r.order = append(r.order, i)
+		for ; j > 0 && bytes.Compare(r.lname(&r.labels[r.order[j-1]]), name) > 0; j-- {
+			r.order[j] = r.order[j-1]
+		}
+		r.order[j] = i
+	}
+	for _, i := range r.order {
+		l := &r.labels[i]
+		b = append(b, r.lname(l)...)
+		b = append(b, 0xff)
+		b = append(b, r.lvalue(l)...)
+		b = append(b, 0xfe)
+	}
+	return b
+}
+
+// seriesLabels builds the labels of the scanned line less special, as
+// convertLabels does: the exposition's pod label renamed when Parse has a
+// pod name, which is added, and sorted by name. The labels of many series
+// share one allocation.
+func (r *lineFilter) seriesLabels(special string) Labels {
+	n := 0
+	for i := range r.labels {
+		if string(r.lname(&r.labels[i])) != special {
+			n++
+		}
+	}
+	if len(r.pod) > 0 {
+		n++
+	}
+	if cap(r.slab)-len(r.slab) < n {
+		r.slab = make(Labels, 0, max(n, min(2*cap(r.slab), 1024), 64))
+	}
+	at := len(r.slab)
+	r.slab = r.slab[:at+n]
+	ls := r.slab[at : at : at+n]
+	if len(r.lastValues) < len(r.labels) {
+		r.lastValues = append(r.lastValues, make([]string, len(r.labels)-len(r.lastValues))...)
+		r.lastNames = append(r.lastNames, make([]string, len(r.labels)-len(r.lastNames))...)
+	}
+	for i := range r.labels {
+		l := &r.labels[i]
+		b := r.lname(l)
+		if string(b) == special {
+			continue
+		}
+		// Series that follow each other mostly share names and values
+		// (promhttp sorts them): the last string at the same place is the
+		// cheap guess.
+		if string(b) != r.lastNames[i] {
+			r.lastNames[i] = r.internBytes(b)
+		}
+		name := r.lastNames[i]
 		if len(r.pod) > 0 && name == PodLabel {
 			name = ExportedPodLabel
 		}
-		ls = append(ls, Label{Name: name, Value: r.internBytes(val)})
+		v := r.lvalueUnescaped(l)
+		if string(v) != r.lastValues[i] {
+			r.lastValues[i] = r.arenaString(v)
+		}
+		ls = append(ls, Label{Name: name, Value: r.lastValues[i]})
 	}
 	if len(r.pod) > 0 {
-		ls = append(ls, Label{Name: PodLabel, Value: r.internBytes(r.pod)})
+		ls = append(ls, Label{Name: PodLabel, Value: r.podName})
 	}
-	slices.SortFunc(ls, func(a, b Label) int { return strings.Compare(a.Name, b.Name) })
-	return Series{Labels: ls, Value: v}, true
+	// By name, as convertLabels sorts them. Up to 12 labels (nearly
+	// always), slices.SortFunc is this insertion sort, without the calls.
+	if len(ls) > 12 {
+		slices.SortFunc(ls, func(a, b Label) int { return strings.Compare(a.Name, b.Name) })
+		return ls
+	}
+	for i := 1; i < len(ls); i++ {
+		for j := i; j > 0 && ls[j].Name < ls[j-1].Name; j-- {
+			ls[j], ls[j-1] = ls[j-1], ls[j]
+		}
+	}
+	return ls
 }
 
-// internBytes returns a shared string for label names and the values that
-// repeat (methods, codes), so that 10,000 series do not hold 10,000 copies
-// of "get". The table is bounded: unique values past it are not kept.
+// internBytes returns a shared string for a label name: there are few.
 func (r *lineFilter) internBytes(b []byte) string {
 	if s, ok := r.intern[string(b)]; ok {
 		return s
@@ -831,6 +1244,23 @@ func (r *lineFilter) internBytes(b []byte) string {
 		r.intern[s] = s
 	}
 	return s
+}
+
+// arenaString returns b as a string that shares its allocation with the
+// strings before it: label values are many and short. A strings.Builder
+// only ever appends, so the strings it returned stay as they were.
+func (r *lineFilter) arenaString(b []byte) string {
+	if len(b) == 0 || len(b) > 1024 {
+		return string(b)
+	}
+	if r.arena.Cap()-r.arena.Len() < len(b) {
+		size := max(min(2*r.arena.Cap(), 32<<10), 1024)
+		r.arena = strings.Builder{}
+		r.arena.Grow(size)
+	}
+	start := r.arena.Len()
+	r.arena.Write(b)
+	return r.arena.String()[start:]
 }
 
 func unescapeLabel(v, buf []byte) []byte {
@@ -876,27 +1306,88 @@ func unescapeHelp(b []byte) (string, bool) {
 	return string(out), true
 }
 
-// mergeDirect adds the families built by directSeries to those expfmt
-// returned. A family can be in both only once the filter went blind: its
-// earlier samples are here, the later ones from expfmt, so they go after.
-func (r *lineFilter) mergeDirect(fams []*Family) []*Family {
+// mergeDirect adds the families the filter built to those expfmt returned.
+// A family can be in both only once the filter went blind: its earlier
+// samples are here, the later ones from expfmt. Counters, gauges and
+// untyped values go after; a summary's or histogram's lines are grouped by
+// labels as expfmt would have (except for its integer and float counts,
+// which only expfmt tells apart).
+//
+// It also tells Parse which families need no more of its work: families
+// only the filter built hold only series the filter kept, as Parse would
+// filter them, unless a matcher is on the pod label, the exposition's own
+// being then renamed (a line with both pod and exported_pod labels has
+// its two exported_pod labels in an order keepLabels does not look at);
+// and those seal sorted are sorted.
+func (r *lineFilter) mergeDirect(fams []*Family) ([]*Family, map[*Family]parseDone) {
+	r.sorting.Wait()
 	if len(r.direct) == 0 {
-		return fams
+		return fams, nil
+	}
+	done := map[*Family]parseDone{}
+	podMatcher := false
+	if r.f != nil {
+		for _, m := range r.f.matchers {
+			podMatcher = podMatcher || m.Name == PodLabel || m.Name == ExportedPodLabel
+		}
 	}
 	byName := make(map[string]*Family, len(fams))
 	for _, f := range fams {
 		byName[f.Name] = f
 	}
 	for name, d := range r.direct {
-		d.Help = r.help[name]
-		if f := byName[name]; f != nil {
-			f.Series = append(d.Series, f.Series...)
-			if f.Help == "" {
-				f.Help = d.Help
-			}
+		d.finish()
+		if len(d.Series) == 0 {
 			continue
 		}
-		fams = append(fams, d)
+		d.Help = r.help[name]
+		dist := d.Type == Summary || d.Type == Histogram
+		f := byName[name]
+		switch {
+		case f == nil:
+			f = &d.Family
+			fams = append(fams, f)
+			done[f] = parseDone{filtered: !podMatcher && !r.blnd, sorted: d.sealed && d.sortedN == len(d.Series)}
+		case !dist || f.Type != d.Type:
+			f.Series = append(d.Series, f.Series...)
+		default:
+			f.Series = mergeDist(d.Series, f.Series)
+		}
+		if f.Help == "" {
+			f.Help = d.Help
+		}
+		if dist {
+			sortDist(f)
+		}
 	}
-	return fams
+	return fams, done
+}
+
+// parseDone says what Parse need not do to a family again.
+type parseDone struct{ filtered, sorted bool }
+
+// mergeDist adds the series expfmt built of a summary or histogram (later
+// lines) to those the filter built (earlier ones).
+func mergeDist(direct, later []Series) []Series {
+	index := make(map[string]int, len(direct))
+	for i := range direct {
+		index[direct[i].Labels.key()] = i
+	}
+	for _, se := range later {
+		i, ok := index[se.Labels.key()]
+		if !ok {
+			direct = append(direct, se)
+			continue
+		}
+		d := &direct[i]
+		d.Quantiles = append(d.Quantiles, se.Quantiles...)
+		d.Buckets = append(d.Buckets, se.Buckets...)
+		if se.HasCount {
+			d.HasCount, d.Count = true, se.Count
+		}
+		if se.HasSum {
+			d.HasSum, d.Sum = true, se.Sum
+		}
+	}
+	return direct
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/oc-registry/oc-registry/pkg/registry"
@@ -76,5 +77,97 @@ func scrapeOne(ctx context.Context, ep Endpoint, f *Filter) (*Snapshot, error) {
 	default:
 		return nil, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	return Parse(resp.Body, ParseOptions{ContentType: resp.Header.Get("Content-Type"), Pod: ep.Pod, Filter: f})
+	body := newReadAhead(resp.Body, 64<<10, 4)
+	defer body.stop()
+	return Parse(body, ParseOptions{ContentType: resp.Header.Get("Content-Type"), Pod: ep.Pod, Filter: f})
+}
+
+// readAhead reads a response body in a goroutine, a few chunks ahead of its
+// reader: receiving and decrypting the next part of an exposition then
+// overlaps parsing the last, and with megabytes of it the two take about
+// as long. It holds at most chunks+1 buffers of size bytes, allocated as
+// needed.
+type readAhead struct {
+	body   io.ReadCloser
+	size   int
+	bufs   int // buffers left to allocate
+	chunks chan chunk
+	free   chan []byte
+	done   chan struct{}
+	exited chan struct{}
+	cur    []byte // what is left of the chunk being read
+	buf    []byte // its buffer, to give back
+	err    error
+}
+
+type chunk struct {
+	b   []byte
+	err error
+}
+
+func newReadAhead(body io.ReadCloser, size, chunks int) *readAhead {
+	ra := &readAhead{body: body, size: size, bufs: chunks + 1, chunks: make(chan chunk, chunks), free: make(chan []byte, chunks+1),
+		done: make(chan struct{}), exited: make(chan struct{})}
+	go ra.fill()
+	return ra
+}
+
+func (ra *readAhead) fill() {
+	defer close(ra.exited)
+	for {
+		var b []byte
+		select {
+		case b = <-ra.free:
+		default:
+			if ra.bufs > 0 {
+				ra.bufs--
+				b = make([]byte, ra.size)
+				break
+			}
+			select {
+			case b = <-ra.free:
+			case <-ra.done:
+				return
+			}
+		}
+		n := 0
+		var err error
+		for n < len(b) && err == nil {
+			var m int
+			m, err = ra.body.Read(b[n:])
+			n += m
+		}
+		select {
+		case ra.chunks <- chunk{b[:n], err}:
+		case <-ra.done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (ra *readAhead) Read(p []byte) (int, error) {
+	for len(ra.cur) == 0 {
+		if ra.err != nil {
+			return 0, ra.err
+		}
+		if ra.buf != nil {
+			ra.free <- ra.buf // never blocks: there are as many places as buffers
+			ra.buf = nil
+		}
+		c := <-ra.chunks
+		ra.buf, ra.cur, ra.err = c.b[:cap(c.b)], c.b, c.err
+	}
+	n := copy(p, ra.cur)
+	ra.cur = ra.cur[n:]
+	return n, nil
+}
+
+// stop ends the goroutine, closing the body to interrupt a read.
+func (ra *readAhead) stop() {
+	close(ra.done)
+	ra.body.Close()
+	<-ra.exited
 }
