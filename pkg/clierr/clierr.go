@@ -20,6 +20,8 @@ const (
 	CodeUnauthorized = 3 // not logged in, or the token was rejected
 	CodeForbidden    = 4 // logged in, but RBAC says no
 	CodeNo           = 5 // a question (can-i) was answered "no"
+	CodeDegraded     = 6 // status: the registry is degraded
+	CodeNotInstalled = 7 // status, expose: the registry (its operator config) is not there
 	CodeInterrupted  = 130
 )
 

@@ -105,7 +105,7 @@ func (o *ExposeOptions) Run(ctx context.Context) error {
 	res, err := status.Expose(ctx, o.dyn, status.ExposeOptions{Enable: !o.Disable, DryRun: o.DryRunFlag, Timeout: o.Timeout, Progress: o.ErrOut})
 	switch {
 	case errors.Is(err, status.ErrNoOperator):
-		return &clierr.Error{Err: err, Code: status.CodeNotInstalled,
+		return &clierr.Error{Err: err, Code: clierr.CodeNotInstalled,
 			Hint: "expose needs OpenShift's image registry operator; elsewhere, expose the registry's service with your own ingress"}
 	case apierrors.IsForbidden(err):
 		return clierr.WithHint(err, "changing the registry operator's config needs a cluster admin (patch on %s)", status.OperatorConfig)

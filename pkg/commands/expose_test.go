@@ -77,7 +77,7 @@ func TestExposeErrorsAndCodes(t *testing.T) {
 	o, _, _ := exposeOptions(exposedCluster())
 	err := o.Run(context.Background())
 	var ce *clierr.Error
-	if clierr.Code(err) != status.CodeNotInstalled || !errors.As(err, &ce) || !strings.Contains(ce.Hint, "image registry operator") {
+	if clierr.Code(err) != clierr.CodeNotInstalled || !errors.As(err, &ce) || !strings.Contains(ce.Hint, "image registry operator") {
 		t.Fatalf("absent config: code %d %v", clierr.Code(err), err)
 	}
 	// Forbidden: exit 4, and who may do it.

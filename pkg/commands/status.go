@@ -122,7 +122,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		}
 	}
 	if r.Verdict == status.NotInstalled && o.explicitNS {
-		return &clierr.Error{Err: fmt.Errorf("namespace %q has no image registry: %s", o.namespace, r.Summary), Code: status.CodeNotInstalled,
+		return &clierr.Error{Err: fmt.Errorf("namespace %q has no image registry: %s", o.namespace, r.Summary), Code: clierr.CodeNotInstalled,
 			Hint: fmt.Sprintf("the integrated registry runs in namespace %s: leave out -n", cluster.Namespace)}
 	}
 	for _, w := range r.Warnings {
@@ -137,9 +137,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	case status.Healthy:
 		return nil
 	case status.Degraded:
-		code, hint = status.CodeDegraded, "wait for it with: "+o.program+" status --wait"
+		code, hint = clierr.CodeDegraded, "wait for it with: "+o.program+" status --wait"
 	case status.NotInstalled:
-		code, hint = status.CodeNotInstalled, "on OpenShift the image registry operator installs it: set spec.managementState to Managed in "+status.OperatorConfig
+		code, hint = clierr.CodeNotInstalled, "on OpenShift the image registry operator installs it: set spec.managementState to Managed in "+status.OperatorConfig
 	case status.Unknown:
 		return &clierr.Error{Err: errors.New("cannot tell the registry's health: " + strings.Join(r.Reasons, "; ")), Code: clierr.CodeForbidden,
 			Hint: "ask for read access to namespace " + o.namespace + " and to " + status.OperatorConfig + ", or ask a cluster admin to run this"}

@@ -84,12 +84,12 @@ func TestStatusExitCodes(t *testing.T) {
 		errString string
 	}{
 		{"healthy", 2, true, nil, 0, "\nhealthy\n", "", ""},
-		{"degraded", 1, true, nil, status.CodeDegraded, "degraded: pod image-registry-b not ready", "hint: wait for it with: oc-registry status --wait", ""},
+		{"degraded", 1, true, nil, clierr.CodeDegraded, "degraded: pod image-registry-b not ready", "hint: wait for it with: oc-registry status --wait", ""},
 		{"not installed", 0, false, func(kube *kubefake.Clientset, _ *dynamicfake.FakeDynamicClient) {
 			kube.PrependReactor("get", "deployments", func(k8stesting.Action) (bool, runtime.Object, error) {
 				return true, nil, apierrors.NewNotFound(schema.GroupResource{Group: "apps", Resource: "deployments"}, status.DeploymentName)
 			})
-		}, status.CodeNotInstalled, "not installed: no configs.imageregistry", "hint: on OpenShift", ""},
+		}, clierr.CodeNotInstalled, "not installed: no configs.imageregistry", "hint: on OpenShift", ""},
 		{"nothing readable", 2, true, forbidAll, clierr.CodeForbidden, "Operator:     unknown", "warning: " + status.OperatorConfig + ": unknown", "cannot tell the registry's health"},
 	}
 	for _, tt := range tests {
@@ -135,7 +135,7 @@ func TestStatusWaitTimesOut(t *testing.T) {
 	o, out, _ := statusOptions(kube, dyn)
 	o.Wait, o.Timeout = true, 50*time.Millisecond
 	err := o.Run(context.Background())
-	if clierr.Code(err) != status.CodeDegraded || !strings.Contains(err.Error(), "timed out after 50ms waiting for the registry to become healthy: degraded") {
+	if clierr.Code(err) != clierr.CodeDegraded || !strings.Contains(err.Error(), "timed out after 50ms waiting for the registry to become healthy: degraded") {
 		t.Fatalf("want a timeout with the degraded code: %v", err)
 	}
 	if !strings.Contains(out.String(), "degraded:") {
@@ -151,7 +151,7 @@ func TestStatusNamespaceWithoutRegistry(t *testing.T) {
 	o.namespace, o.explicitNS = "default", true
 	err := o.Run(context.Background())
 	var ce *clierr.Error
-	if clierr.Code(err) != status.CodeNotInstalled || !errors.As(err, &ce) || !strings.Contains(ce.Hint, "leave out -n") || out.Len() != 0 {
+	if clierr.Code(err) != clierr.CodeNotInstalled || !errors.As(err, &ce) || !strings.Contains(ce.Hint, "leave out -n") || out.Len() != 0 {
 		t.Fatalf("code %d %v\n%s", clierr.Code(err), err, out)
 	}
 }

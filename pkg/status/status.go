@@ -27,12 +27,6 @@ import (
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
-// Exit codes of `status` (and of `expose` when the operator is absent),
-// documented in docs/exit-codes.md beside pkg/clierr's.
-const (
-	CodeDegraded     = 6
-	CodeNotInstalled = 7
-)
 
 // The objects the operator manages, and the labels on its pods.
 const (
