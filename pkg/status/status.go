@@ -27,7 +27,6 @@ import (
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 )
 
-
 // The objects the operator manages, and the labels on its pods.
 const (
 	OperatorConfig   = "configs.imageregistry.operator.openshift.io/cluster"
