@@ -202,6 +202,10 @@ func (f *imageFlags) print(w io.Writer, res *image.Result) error {
 		}
 	}
 	return output.Print(w, f.Output, res, func(w io.Writer) error {
+		if res.Unchanged {
+			_, err := fmt.Fprintln(w, res.Reference, "unchanged")
+			return err
+		}
 		_, err := fmt.Fprintln(w, res.Reference)
 		return err
 	})
@@ -303,8 +307,11 @@ func (o *PushOptions) Run(ctx context.Context) error {
 	if !o.NoPreflight {
 		// The permission check runs while push reads the source and asks
 		// whether the image is there already; nothing is written before
-		// it has said yes.
-		opts.Gate = o.startPreflight(ctx, nil, o.target)
+		// it has said yes. An unchanged re-push does not wait for it, and
+		// cancels it on return.
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		opts.Gate = o.startPreflight(pctx, nil, o.target)
 	}
 	if !o.Quiet {
 		if f, ok := o.ErrOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -321,7 +328,11 @@ func (o *PushOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return explainPush(err)
 	}
-	if !o.Quiet {
+	switch {
+	case o.Quiet:
+	case res.Unchanged:
+		fmt.Fprintf(o.ErrOut, "%s unchanged: the registry already holds this image; nothing was written\n", o.target.Repo()+":"+strings.Join(res.Tags, ","))
+	default:
 		fmt.Fprintf(o.ErrOut, "pushed %s in %.1fs: %d blobs uploaded (%s), %d already in the registry\n",
 			o.target.Repo()+":"+strings.Join(res.Tags, ","), res.Seconds, res.Pushed, image.MiB(res.Moved), res.Reused)
 	}

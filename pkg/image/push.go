@@ -49,6 +49,9 @@ type Result struct {
 	Moved     int64    `json:"bytesUploaded"`
 	Seconds   float64  `json:"seconds"`
 	Tags      []string `json:"tags"`
+	// Unchanged: the destination already held exactly this image; nothing
+	// was written (push only).
+	Unchanged bool `json:"unchanged"`
 }
 
 func dockerRef(t Target) (types.ImageReference, error) {
@@ -74,7 +77,12 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 	defer pc.Destroy()
 
 	if res, ok := alreadyThere(ctx, src, dst, o); ok {
-		if o.Gate != nil {
+		// The product decision on re-push: the tag already holds exactly
+		// this manifest, so nothing is written and nothing needs the
+		// permission preflight (crane and skopeo users see the same).
+		// Extra tags are writes: they still wait for it.
+		res.Unchanged = true
+		if o.Gate != nil && len(extraTags) > 0 {
 			if err := o.Gate(); err != nil {
 				return nil, err
 			}

@@ -22,6 +22,7 @@ type pushResult struct {
 	Reused            int   `json:"layersReused"`
 	Moved             int64 `json:"bytesUploaded"`
 	Tags              []string
+	Unchanged         bool
 }
 
 // loggedIn returns a login environment for user, logged in to the internal host.
@@ -105,8 +106,43 @@ func TestPushFromEveryLocalFormat(t *testing.T) {
 	// A bare directory is an OCI layout; pushing again uploads nothing.
 	// The config blob is checked and counted, but no layer is sent again.
 	res, r = pushJSON(t, l, "alice", dir, ns+"/app:v1")
-	if r.code != 0 || res.Pushed > 1 || res.Moved > 4096 {
+	if r.code != 0 || res.Pushed > 1 || res.Moved > 4096 || !res.Unchanged {
 		t.Fatalf("re-push: %+v %s", res, r)
+	}
+}
+
+// The re-push decision: when the tag already holds exactly this image,
+// nothing is written, so nothing needs the push permission: a viewer's
+// re-push says unchanged and exits 0. A changed image is still refused
+// before any upload.
+func TestRePushUnchangedNeedsNoPushRole(t *testing.T) {
+	ns := newProject(t, "repush")
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
+	mustOCR(t, "admin", "grant", "viewer", "bob", "-n", ns)
+	dir := t.TempDir()
+	if _, err := testimage.Write(dir, "latest", 2, 64<<10, seedFor(t)); err != nil {
+		t.Fatal(err)
+	}
+	la := loggedIn(t, "alice")
+	if _, r := pushJSON(t, la, "alice", dir, ns+"/app:v1"); r.code != 0 {
+		t.Fatalf("first push: %s", r)
+	}
+	lb := loggedIn(t, "bob")
+	r := ocr(t, lb.opts("bob"), "push", dir, ns+"/app:v1")
+	if r.code != 0 || !strings.HasSuffix(strings.TrimSpace(r.stdout), " unchanged") || !strings.Contains(r.stderr, "nothing was written") {
+		t.Fatalf("a viewer's re-push of the same image: want unchanged, exit 0: %s", r)
+	}
+	other := t.TempDir()
+	if _, err := testimage.Write(other, "latest", 2, 64<<10, seedFor(t)+1); err != nil {
+		t.Fatal(err)
+	}
+	before := markLogs()
+	r = ocr(t, lb.opts("bob"), "push", other, ns+"/app:v1")
+	if r.code != 4 || !strings.Contains(r.stderr, "nothing was uploaded") || !strings.Contains(r.stderr, "grant") {
+		t.Fatalf("a viewer pushing a changed image: want the preflight's exit 4 and the grant hint: %s", r)
+	}
+	if strings.Contains(before.since(t), ns+"/app/blobs/uploads/") {
+		t.Fatal("blobs were uploaded before the preflight said no")
 	}
 }
 
