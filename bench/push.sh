@@ -30,7 +30,7 @@ kubectl create namespace "$ns2" >/dev/null
 "$OCR" grant editor alice -n "$ns" >/dev/null
 "$OCR" grant editor alice -n "$ns2" >/dev/null
 export KUBECONFIG=$OCR_KUBECONFIG_DIR/kubeconfig-alice
-"$OCR" login --internal --docker-config >/dev/null 2>&1
+"$OCR" login --internal --docker-config --ca-file "$OCR_CA_FILE" >/dev/null 2>&1
 REG=$OCR_REGISTRY
 AUTH=$XDG_RUNTIME_DIR/containers/auth.json
 
@@ -45,7 +45,7 @@ clear_caches() { rm -f /var/lib/containers/cache/blob-info-cache-v1.* "$HOME"/.l
 
 push_ocr()    { "$OCR" push -q "oci:$work/img:latest" "$ns/$1:v1"; }
 push_crane()  { SSL_CERT_FILE=$OCR_CA_FILE "$CRANE" push "$work/img" "$REG/$ns/$1:v1"; }
-push_skopeo() { skopeo copy -q --dest-authfile "$AUTH" "oci:$work/img:latest" "docker://$REG/$ns/$1:v1"; }
+push_skopeo() { skopeo copy -q --dest-authfile "$AUTH" --dest-cert-dir "$HOME/.config/oc-registry/certs.d/$REG" "oci:$work/img:latest" "docker://$REG/$ns/$1:v1"; }
 
 declare -A fresh re
 for tool in ocr crane skopeo; do fresh[$tool]=""; re[$tool]=""; done

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -72,6 +73,9 @@ func (f *imageFlags) validate() error {
 // complete builds clients and finds the registry, unless the target names
 // its registry and no preflight is wanted.
 func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
+	// Go parses the system roots on first use (~14 ms here): on the other
+	// core while the clients and the registry host are found.
+	go x509.SystemCertPool()
 	if t.Registry != "" && f.Registry == "" {
 		f.Registry = t.Registry
 	}
