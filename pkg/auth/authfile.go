@@ -59,8 +59,13 @@ func (f AuthFile) writeSys() (*types.SystemContext, func(), error) {
 
 // Resolve returns the file's real path: when Path is "", c/image's default
 // (or Docker's, for a Docker file).
+// A relative path is made absolute: login records it for logout, which
+// may run from another directory.
 func (f AuthFile) Resolve() string {
 	if f.Path != "" {
+		if abs, err := filepath.Abs(f.Path); err == nil {
+			return abs
+		}
 		return f.Path
 	}
 	if f.Docker {

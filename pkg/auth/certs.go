@@ -59,9 +59,10 @@ func configDir() (string, error) {
 // HostCertDir is the directory of host's CA files under dir. dir may be a
 // base directory holding HOST/ca.crt (ours and c/image's --cert-dir for
 // many hosts), or, as podman's and skopeo's --cert-dir, the directory of one
-// host: it is taken as that when it holds .crt files itself.
+// host: it is taken as that when it holds .crt files itself or is named
+// after the host.
 func HostCertDir(dir, host string) (string, error) {
-	if crts, _ := filepath.Glob(filepath.Join(dir, "*.crt")); len(crts) > 0 {
+	if crts, _ := filepath.Glob(filepath.Join(dir, "*.crt")); len(crts) > 0 || filepath.Base(filepath.Clean(dir)) == host {
 		return dir, nil
 	}
 	p, err := registry.CertFile(dir, host, "ca.crt")

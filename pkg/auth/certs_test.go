@@ -159,3 +159,20 @@ func TestUnknownHomeIsAnError(t *testing.T) {
 		t.Fatal("no home, yet a certs dir")
 	}
 }
+
+// --cert-dir DIR/HOST, as login's own note suggests, is the host's
+// directory, not a base to nest HOST in again.
+func TestHostCertDirNamedAfterTheHost(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "reg:5000")
+	if got, err := HostCertDir(d, "reg:5000"); err != nil || got != d {
+		t.Fatalf("got %q %v", got, err)
+	}
+}
+
+// A relative -a is recorded absolute: logout may run elsewhere.
+func TestResolveMakesRelativePathsAbsolute(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if p := (AuthFile{Path: "rel.json"}).Resolve(); !filepath.IsAbs(p) || filepath.Base(p) != "rel.json" {
+		t.Fatalf("got %q", p)
+	}
+}

@@ -81,6 +81,12 @@ func (o *InfoOptions) Validate() error {
 	if err := o.registryTarget.validate(); err != nil {
 		return err
 	}
+	if o.Timeout <= 0 {
+		return clierr.Usagef("--timeout must be positive")
+	}
+	if o.Quiet && o.Output != "" {
+		return clierr.Usagef("-q prints only the host; it does not go with -o")
+	}
 	return usageIfErr(output.Validate(o.Output))
 }
 
@@ -165,7 +171,7 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if checkErr != nil {
-		return explainCheck(checkErr, o.host)
+		return explainCheckFor(checkErr, o.host, false)
 	}
 	if o.Check && !res.AuthChecked {
 		return &clierr.Error{Err: fmt.Errorf("the auth file %s will not work with %s: %s", res.AuthFile, o.host, res.AuthFileError), Code: clierr.CodeUnauthorized,

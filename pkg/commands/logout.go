@@ -117,7 +117,8 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 	}
 	err = auth.UpdateRecord(ctx, func(r *auth.Record) {
 		if o.AuthFile != "" {
-			r.Hosts[o.host] = slices.DeleteFunc(r.Hosts[o.host], func(f auth.AuthFile) bool { return f.Resolve() == o.AuthFile })
+			mine := auth.AuthFile{Path: o.AuthFile}.Resolve()
+			r.Hosts[o.host] = slices.DeleteFunc(r.Hosts[o.host], func(f auth.AuthFile) bool { return f.Resolve() == mine })
 			return
 		}
 		delete(r.Hosts, o.host)

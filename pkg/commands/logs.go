@@ -21,6 +21,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -232,6 +233,8 @@ func (o *LogsOptions) Validate(cmd *cobra.Command) error {
 	switch {
 	case o.NodeCA && o.Selector != "":
 		return clierr.Usagef("--node-ca and -l/--selector both choose the pods: give one")
+	case o.Selector != "" && badSelector(o.Selector) != nil:
+		return clierr.Usagef("invalid -l/--selector %q: %v", o.Selector, badSelector(o.Selector))
 	case o.Container != "" && o.AllContainers:
 		return clierr.Usagef("-c/--container and --all-containers both choose the containers: give one")
 	case o.MaxLogRequests <= 0:
@@ -572,4 +575,9 @@ func configMissing(err error) error {
 	}
 	return clierr.WithHint(fmt.Errorf("%s not found: the image registry operator has not created its config", imageRegistryConfig),
 		"check the operator: oc get clusteroperator image-registry")
+}
+
+func badSelector(s string) error {
+	_, err := labels.Parse(s)
+	return err
 }

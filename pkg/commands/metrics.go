@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -168,6 +169,8 @@ func (o *MetricsOptions) Validate() error {
 	switch {
 	case o.FailOn != "" && !o.Summary:
 		return clierr.Usagef("--fail-on needs --summary")
+	case slices.ContainsFunc(o.thresholds, func(t metrics.Threshold) bool { return t.Name == "request_rate" }) && o.Samples == 0 && o.Watch == 0:
+		return clierr.Usagef("--fail-on request_rate needs two scrapes: add --interval 10s --samples 2")
 	case o.Summary && (len(o.patterns) > 0 || o.Labels != "" || o.Types != "" || o.All):
 		return clierr.Usagef("--summary reads its own families: drop the patterns, -l, --type and --all")
 	case o.Summary && o.Output == "prom":
@@ -260,8 +263,11 @@ func (o *MetricsOptions) print(prev, cur *metrics.Snapshot, elapsed time.Duratio
 		} else {
 			err = metrics.WriteReport(o.Out, rep)
 			for _, r := range results {
-				if r.Failed {
+				switch {
+				case r.Failed:
 					fmt.Fprintf(o.ErrOut, "threshold failed: %s (actual %g)\n", r.Threshold.Name+r.Threshold.Op+fmt.Sprint(r.Threshold.Value), r.Actual)
+				case r.Unknown:
+					warnf(o.ErrOut, "threshold %s not checked: no value (no requests in the window?)", r.Threshold.Name+r.Threshold.Op+fmt.Sprint(r.Threshold.Value))
 				}
 			}
 		}

@@ -148,21 +148,30 @@ func parseServiceAccountFlag(v, namespace string) (string, string, error) {
 }
 
 // explainCheck adds the hint and exit code for a failed credential check.
-func explainCheck(err error, host string) error {
-	switch registry.CauseOf(err) {
-	case registry.CauseUnauthorized:
+func explainCheck(err error, host string) error { return explainCheckFor(err, host, true) }
+
+// explainCheckFor is explainCheck; login's hints may name its --insecure
+// and --skip-check, other commands' may not.
+func explainCheckFor(err error, host string, login bool) error {
+	cause := registry.CauseOf(err)
+	switch {
+	case cause == registry.CauseUnauthorized:
 		return &clierr.Error{Err: fmt.Errorf("token rejected by %s: %w", host, err), Code: clierr.CodeUnauthorized,
 			Hint: "your token has expired or was revoked: run 'oc login' (or use --service-account for a robot token)"}
-	case registry.CauseDenied:
+	case cause == registry.CauseDenied:
 		return &clierr.Error{Err: err, Code: clierr.CodeForbidden,
 			Hint: "your token works, but you lack the permission: ask for a registry role (oc-registry can-i pull -n PROJECT)"}
-	case registry.CauseTLS:
+	case cause == registry.CauseTLS && login:
 		return clierr.WithHint(err, "trust the registry's CA with --ca-file FILE (login installs the cluster's CA when it publishes one), or pass --insecure to skip verification (not recommended)")
-	case registry.CauseUnreachable:
+	case cause == registry.CauseTLS:
+		return clierr.WithHint(err, "trust the registry's CA with --ca-file FILE, or log in first: login installs the CA it checked")
+	case cause == registry.CauseUnreachable && login:
 		return clierr.WithHint(err, "check the host name and your network; pass --registry to choose another host, or --skip-check to write the credentials anyway")
-	case registry.CauseNotRegistry:
+	case cause == registry.CauseUnreachable:
+		return clierr.WithHint(err, "check the host name and your network; pass --registry to choose another host")
+	case cause == registry.CauseNotRegistry:
 		return clierr.WithHint(err, "check --registry: it should be the registry host, without a path")
-	case registry.CausePolicy:
+	case cause == registry.CausePolicy:
 		return clierr.WithHint(err, "the registry sent your credentials elsewhere; nothing was written. See docs/security.md")
 	}
 	return err

@@ -235,7 +235,7 @@ func TestThresholds(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts, err := ParseThresholds("error_ratio>0.05, error_ratio_5xx >= 10%,p99_seconds<1,request_rate<1," +
-		"digest_cache_hit_ratio<0.9,storage_errors_critical>0,in_flight==3,in_flight>=3,pullthrough_errors!=5,storage_errors<=1,,")
+		"digest_cache_hit_ratio<0.9,storage_errors_critical>0,in_flight==3,in_flight>=3,pullthrough_errors!=5,storage_errors<=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,8 @@ func TestThresholds(t *testing.T) {
 }
 
 func TestParseThresholdsErrors(t *testing.T) {
-	for _, in := range []string{"error_ratio", "bogus>1", "error_ratio=>1", "error_ratio>abc", "error_ratio>0x10", "error_ratio>", ">1", "error_ratio>NaN"} {
+	for _, in := range []string{"error_ratio", "bogus>1", "error_ratio=>1", "error_ratio>abc", "error_ratio>0x10", "error_ratio>", ">1", "error_ratio>NaN",
+		",", "error_ratio>1,", "error_ratio>1,,p99_seconds>1"} {
 		if _, err := ParseThresholds(in); err == nil || !strings.Contains(err.Error(), "threshold") {
 			t.Errorf("ParseThresholds(%q) error = %v", in, err)
 		}

@@ -69,10 +69,14 @@ var thresholdOps = []string{">=", "<=", "==", "!=", ">", "<"} // two-byte operat
 // Blanks around tokens are allowed; an empty string gives no thresholds.
 func ParseThresholds(s string) ([]Threshold, error) {
 	var out []Threshold
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
 	for item := range strings.SplitSeq(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
-			continue
+			// A stray comma is most likely a gate lost to a typo.
+			return nil, fmt.Errorf("empty threshold in %q: give NAME OP NUMBER items separated by single commas", s)
 		}
 		t, err := parseThreshold(item)
 		if err != nil {

@@ -65,7 +65,10 @@ func ValidateHost(h, from string) error {
 // NormalizeHost strips a scheme and a trailing slash the way users type
 // them (https://host/), then validates the rest.
 func NormalizeHost(h, from string) (string, error) {
-	h = strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(h, "https://"), "http://"), "/")
+	if strings.HasPrefix(strings.ToLower(h), "http://") {
+		return h, fmt.Errorf("invalid registry host %q from %s: give host[:port]; plain HTTP is used only with --insecure", h, from)
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "https://"), "/")
 	return h, ValidateHost(h, from)
 }
 

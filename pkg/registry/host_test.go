@@ -79,3 +79,12 @@ func FuzzValidateHost(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalizeHostRefusesPlainHTTP(t *testing.T) {
+	if _, err := NormalizeHost("http://reg:5000", "--registry"); err == nil || !strings.Contains(err.Error(), "--insecure") {
+		t.Fatalf("http:// accepted: %v", err)
+	}
+	if h, err := NormalizeHost("https://reg:5000/", "--registry"); err != nil || h != "reg:5000" {
+		t.Fatalf("https:// form: %q %v", h, err)
+	}
+}

@@ -202,6 +202,9 @@ func Collect(ctx context.Context, c Clients, namespace string, now time.Time) (*
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: unknown: %s", s.name, s.part.Error))
 		}
 	}
+	if r.Operator.Conditions == nil {
+		r.Operator.Conditions = []Condition{} // a list in the schema, also when unknown
+	}
 	if r.Operator.State == StateFound && r.Operator.ManagementState == "Unmanaged" {
 		r.Warnings = append(r.Warnings, "the operator is Unmanaged: it does not reconcile the registry, and its conditions say little")
 	}
