@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -272,4 +273,32 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// The follow tests are only as good as the fake: it must treat sinceTime
+// as the kubelet does (whole seconds, lines at or after it) and read the
+// previous generation with previous=true.
+func TestFakeSourceActsAsTheKubelet(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	gens, want := makeLog("p", 2, 10, start)
+	tg := Target{Namespace: "ns", Pod: "p", Container: "c"}
+	f := &fakeSource{targets: map[Target]*fakeTarget{tg: {gens: gens, cur: 1, end: "finished"}}}
+	read := func(req LogRequest) []string {
+		rc, err := f.OpenLog(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		b, _ := io.ReadAll(rc)
+		return strings.Split(strings.TrimSpace(string(b)), "\n")
+	}
+	// Line 17 is at 2.55 s; sinceTime 2.55 s is sent as 2 s: lines 14 on.
+	since := start.Add(2550 * time.Millisecond)
+	got := read(LogRequest{Target: tg, SinceTime: &since})
+	if len(got) != 6 || !strings.HasSuffix(got[0], want[14]) {
+		t.Fatalf("sinceTime in whole seconds: got %d lines from %q", len(got), got[0])
+	}
+	if prev := read(LogRequest{Target: tg, Previous: true}); len(prev) != 10 || !strings.HasSuffix(prev[0], want[0]) {
+		t.Fatalf("previous=true: got %d lines", len(prev))
+	}
 }

@@ -20,36 +20,12 @@ func writeKwokConfig(p *paths, v *fixtureValues) error {
 		podfast.DefaultPodReady,
 		podfast.DefaultPodComplete,
 		podfast.DefaultPodDelete,
-		fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
-kind: ClusterLogs
-metadata:
-  name: node-ca
-spec:
-  selector:
-    matchNamespaces: [openshift-image-registry]
-    matchNames: [%s]
-  logs:
-  - containers: [node-ca]
-    logsFile: %s
-    follow: true
-`, v.NodeCAPod, p.s("logs", "node-ca-cri.log")),
+		clusterLogs("node-ca", "openshift-image-registry", v.NodeCAPod, "node-ca", p.s("logs", "node-ca-cri.log")),
 	}
 	// Each registry pod is one replica: its log is that process's log, and
 	// its port 5000 forwards to that process's listener.
 	for i, pod := range v.RegistryPods {
-		docs = append(docs, fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
-kind: ClusterLogs
-metadata:
-  name: %[1]s
-spec:
-  selector:
-    matchNamespaces: [openshift-image-registry]
-    matchNames: [%[1]s]
-  logs:
-  - containers: [registry]
-    logsFile: %[2]s
-    follow: true
-`, pod, p.s("logs", replicaName(i)+"-cri.log")), fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
+		docs = append(docs, clusterLogs(pod, "openshift-image-registry", pod, "registry", p.s("logs", replicaName(i)+"-cri.log")), fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterPortForward
 metadata:
   name: %[1]s
@@ -66,19 +42,7 @@ spec:
 	}
 	// A spare registry pod name: a pod a test creates under it during a
 	// rollout gets this log, which the test writes itself.
-	docs = append(docs, fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
-kind: ClusterLogs
-metadata:
-  name: %[1]s
-spec:
-  selector:
-    matchNamespaces: [openshift-image-registry]
-    matchNames: [%[1]s]
-  logs:
-  - containers: [registry]
-    logsFile: %[2]s
-    follow: true
-`, spareRegistryPod, p.s("logs", "registry-spare-cri.log")))
+	docs = append(docs, clusterLogs(spareRegistryPod, "openshift-image-registry", spareRegistryPod, "registry", p.s("logs", "registry-spare-cri.log")))
 	if err := os.WriteFile(p.s("logs", "registry-spare-cri.log"), nil, 0o644); err != nil {
 		return err
 	}
@@ -86,19 +50,7 @@ spec:
 	// bench writes.
 	for i := 0; i < benchLogPods; i++ {
 		name := fmt.Sprintf("bench-logs-%d", i)
-		docs = append(docs, fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
-kind: ClusterLogs
-metadata:
-  name: %[1]s
-spec:
-  selector:
-    matchNamespaces: [oc-registry-bench]
-    matchNames: [%[1]s]
-  logs:
-  - containers: [registry]
-    logsFile: %[2]s
-    follow: true
-`, name, p.s("logs", name+"-cri.log")))
+		docs = append(docs, clusterLogs(name, "oc-registry-bench", name, "registry", p.s("logs", name+"-cri.log")))
 	}
 	ts := time.Now().UTC().Format(time.RFC3339Nano)
 	nodeCA := fmt.Sprintf("%s stdout F copying CA for %s to /etc/docker/certs.d/%s/ca.crt\n", ts, registryInternal, registryInternal)
@@ -106,4 +58,22 @@ spec:
 		return err
 	}
 	return os.WriteFile(p.s("kwok.yaml"), []byte(strings.Join(docs, "\n---\n")), 0o644)
+}
+
+// clusterLogs is a kwok ClusterLogs serving file as the log of container
+// in pod.
+func clusterLogs(name, namespace, pod, container, file string) string {
+	return fmt.Sprintf(`apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: %s
+spec:
+  selector:
+    matchNamespaces: [%s]
+    matchNames: [%s]
+  logs:
+  - containers: [%s]
+    logsFile: %s
+    follow: true
+`, name, namespace, pod, container, file)
 }
