@@ -329,7 +329,11 @@ func (t *tail) stream(ctx context.Context, req LogRequest) (int, error) {
 			}
 			return n, rerr
 		}
-		if !t.lr.buffered() {
+		// Following, a line is shown as soon as its stream pauses. Reading
+		// what is there, the 64 KiB output buffer fills and is written
+		// whole, and the end flushes the rest: a write per network read
+		// cost more than the parsing.
+		if t.s.o.Follow && !t.lr.buffered() {
 			if err := t.flush(); err != nil {
 				return n, err
 			}
