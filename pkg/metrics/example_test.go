@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/metrics"
@@ -51,4 +52,41 @@ func ExampleRates() {
 	// imageregistry_http_requests_total  code=200,method=get  7/s
 	//
 	// 7 requests per second: 5 from pod a, 2 from pod b
+}
+
+// The example's numbers, asserted: per pod the rates stay apart (pod b
+// restarted: its new value is the increase), summed they add up.
+func TestRatesOfTwoPodsWithARestart(t *testing.T) {
+	parse := func(pod, text string) *metrics.Snapshot {
+		s, err := metrics.Parse(strings.NewReader("# TYPE imageregistry_http_requests_total counter\n"+text),
+			metrics.ParseOptions{ContentType: "text/plain; version=0.0.4", Pod: pod})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	line := func(v string) string { return `imageregistry_http_requests_total{code="200",method="get"} ` + v + "\n" }
+	prev, err := metrics.Merge(metrics.MergeByPod, parse("a", line("100")), parse("b", line("70")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := metrics.Merge(metrics.MergeByPod, parse("a", line("150")), parse("b", line("20")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rates, err := metrics.Rates(prev, cur, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]float64{}
+	for _, s := range rates.Families[0].Series {
+		per[s.Labels.Get("pod")] = s.Value
+	}
+	if per["a"] != 5 || per["b"] != 2 {
+		t.Fatalf("per-pod rates: %v, want a 5/s and b 2/s (b restarted)", per)
+	}
+	sum, err := metrics.Merge(metrics.MergeSum, rates)
+	if err != nil || len(sum.Families[0].Series) != 1 || sum.Families[0].Series[0].Value != 7 {
+		t.Fatalf("summed: %+v %v, want 7/s", sum.Families, err)
+	}
 }

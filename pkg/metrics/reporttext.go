@@ -81,17 +81,13 @@ func WriteReport(w io.Writer, r *Report) error {
 		ew.printf(": none\n")
 	} else {
 		ew.printf(":\n")
-		tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
-		for i, e := range t.StorageErrors {
-			if i == maxReportRows {
-				fmt.Fprintf(tw, "  (%d more)\n", len(t.StorageErrors)-i)
-				break
-			}
+		err := rows(ew, len(t.StorageErrors), func(i int) string {
+			e := t.StorageErrors[i]
 			flag := ""
 			if e.Critical {
 				flag = "CRITICAL"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", flag, e.Code, e.Operation, countAndRate(e.Count, e.Rate, secs),
+			return fmt.Sprintf("  %s\t%s\t%s\t%s\t%s\n", flag, e.Code, e.Operation, countAndRate(e.Count, e.Rate, secs),
 				byPod(r.ByPod, func(s *Section) float64 {
 					n := 0.0
 					for _, pe := range s.StorageErrors {
@@ -101,8 +97,8 @@ func WriteReport(w io.Writer, r *Report) error {
 					}
 					return n
 				}))
-		}
-		if err := tw.Flush(); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -112,15 +108,11 @@ func WriteReport(w io.Writer, r *Report) error {
 		ew.printf(": none\n")
 	} else {
 		ew.printf(" by upstream registry:\n")
-		tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
-		for i, e := range t.PullthroughErrors {
-			if i == maxReportRows {
-				fmt.Fprintf(tw, "  (%d more)\n", len(t.PullthroughErrors)-i)
-				break
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Registry, e.Operation, e.Code, countAndRate(e.Count, e.Rate, secs))
-		}
-		if err := tw.Flush(); err != nil {
+		err := rows(ew, len(t.PullthroughErrors), func(i int) string {
+			e := t.PullthroughErrors[i]
+			return fmt.Sprintf("  %s\t%s\t%s\t%s\n", e.Registry, e.Operation, e.Code, countAndRate(e.Count, e.Rate, secs))
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -130,12 +122,8 @@ func WriteReport(w io.Writer, r *Report) error {
 		ew.printf(" no data\n")
 	} else {
 		ew.printf("\n")
-		tw = tabwriter.NewWriter(ew, 0, 8, 2, ' ', 0)
-		for i, o := range t.StorageLatency {
-			if i == maxReportRows {
-				fmt.Fprintf(tw, "  (%d more)\n", len(t.StorageLatency)-i)
-				break
-			}
+		err := rows(ew, len(t.StorageLatency), func(i int) string {
+			o := t.StorageLatency[i]
 			slowest := ""
 			if len(r.ByPod) > 1 && !math.IsNaN(o.P99Seconds) {
 				for _, p := range r.ByPod {
@@ -146,13 +134,27 @@ func WriteReport(w io.Writer, r *Report) error {
 					}
 				}
 			}
-			fmt.Fprintf(tw, "  %s\tp99 %s\tmean %s\t%s\n", o.Operation, formatSeconds(o.P99Seconds), formatSeconds(o.MeanSeconds), slowest)
-		}
-		if err := tw.Flush(); err != nil {
+			return fmt.Sprintf("  %s\tp99 %s\tmean %s\t%s\n", o.Operation, formatSeconds(o.P99Seconds), formatSeconds(o.MeanSeconds), slowest)
+		})
+		if err != nil {
 			return err
 		}
 	}
 	return ew.err
+}
+
+// rows writes a list's lines, aligned, up to maxReportRows and then how
+// many more there are.
+func rows(w io.Writer, n int, line func(i int) string) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for i := range n {
+		if i == maxReportRows {
+			fmt.Fprintf(tw, "  (%d more)\n", n-i)
+			break
+		}
+		io.WriteString(tw, line(i))
+	}
+	return tw.Flush()
 }
 
 // byPod lists a per-pod number as "pod-a 3, pod-b 0", or "" with one pod.
