@@ -173,13 +173,11 @@ func ParseCerts(caPEM []byte) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-// TrustPool is the system roots plus the certificates in the PEM bundles.
-// Empty bundles are skipped; a bundle without a certificate is an error.
+// TrustPool is the certificates in the PEM bundles. The registry client
+// adds the system roots itself, for a host these do not verify. Empty
+// bundles are skipped; a bundle without a certificate is an error.
 func TrustPool(bundles ...[]byte) (*x509.CertPool, error) {
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
+	pool := x509.NewCertPool()
 	for _, b := range bundles {
 		if len(b) == 0 {
 			continue
@@ -242,8 +240,8 @@ func RecordedCA(host string) string {
 	return rec.CAs[host].Path
 }
 
-// TrustFor is what our own commands trust for host: the system roots, the
-// CA files c/image would read, and the CA login recorded for host wherever
+// TrustFor is what our own commands trust for host, besides the system
+// roots the registry client falls back to: the CA files c/image would read, and the CA login recorded for host wherever
 // it was put, and the extra bundles. A bad bundle on disk is skipped, as
 // c/image fails on it itself; a bad extra bundle is an error.
 func TrustFor(host, certPath, perHostDir string, extra ...[]byte) (*x509.CertPool, error) {

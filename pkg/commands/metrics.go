@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -132,10 +131,6 @@ per-second rates once, for CI.`,
 
 // Complete parses the arguments and the filters; nothing touches the cluster.
 func (o *MetricsOptions) Complete(args []string) error {
-	// Go parses the system roots on first use (~14 ms here, ~290
-	// certificates): start it on the other core while the cluster and the
-	// registry are found. The pool is cached for TrustFor.
-	go x509.SystemCertPool()
 	o.patterns = args
 	var err error
 	if o.Types != "" {

@@ -18,7 +18,6 @@ package registry
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -39,7 +38,7 @@ type Config struct {
 	HostSource  string         // where Host came from, for errors ("--registry", "route ...")
 	Username    string         // ignored by OpenShift's registry; anything without ':'
 	Secret      string         // the token (or password); "" for anonymous requests
-	Roots       *x509.CertPool // trusted CAs; nil means the system roots
+	Roots       *x509.CertPool // CAs tried first; the system roots only for a host these do not verify
 	Insecure    bool           // skip TLS verification and allow plain HTTP to Host
 	AllowRealms []string       // token realm hosts the user trusts besides Host
 	Timeout     time.Duration  // per request; 0 means 30s
@@ -107,9 +106,9 @@ func New(cfg Config) (*Client, error) {
 		ResponseHeaderTimeout: timeout,
 		MaxIdleConnsPerHost:   16,
 		ForceAttemptHTTP2:     true,
-		TLSClientConfig:       &tls.Config{RootCAs: cfg.Roots, InsecureSkipVerify: cfg.Insecure, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:       tlsConfig(cfg.Insecure),
 	}
-	c.http = &http.Client{Transport: tr, CheckRedirect: c.checkRedirect}
+	c.http = &http.Client{Transport: newTrustFallback(tr, cfg.Roots), CheckRedirect: c.checkRedirect}
 	return c, nil
 }
 
