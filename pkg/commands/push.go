@@ -308,6 +308,8 @@ func (o *PushOptions) Complete(ctx context.Context) error { return o.complete(ct
 func (o *PushOptions) Run(ctx context.Context) error {
 	opts := image.Options{Sys: o.sys(o.target.Registry), SourceSys: o.sourceSys(), AllowRealms: o.AllowRealms,
 		Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
+	opts.CachePath = image.BlobCachePath()
+	opts.Cache = image.OpenBlobCache(opts.CachePath)
 	if !o.NoPreflight {
 		// The permission check runs while push reads the source and asks
 		// whether the image is there already; nothing is written before

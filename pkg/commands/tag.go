@@ -71,7 +71,8 @@ func (o *TagOptions) Validate(args []string) error {
 
 // Run checks permissions and tags.
 func (o *TagOptions) Run(ctx context.Context) error {
-	opts := image.Options{Sys: o.sys(o.dst.Registry), AllowRealms: o.AllowRealms}
+	opts := image.Options{Sys: o.sys(o.dst.Registry), AllowRealms: o.AllowRealms, CachePath: image.BlobCachePath()}
+	opts.Cache = image.OpenBlobCache(opts.CachePath)
 	if !o.NoPreflight {
 		// Checked while the source manifest is read; nothing is written
 		// before the answer.

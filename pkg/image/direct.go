@@ -9,7 +9,6 @@ import (
 
 	"go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/manifest"
-	"go.podman.io/image/v5/pkg/blobinfocache/memory"
 	"go.podman.io/image/v5/types"
 )
 
@@ -24,7 +23,7 @@ var errNotDirect = errors.New("not a direct upload")
 // docker destination does not hash them again (copy.Image always does, on
 // the client: about 0.4 CPU-s per 512 MiB on a 2-core machine shared with
 // the registry). The registry still checks every digest.
-func directPush(ctx context.Context, src types.ImageReference, destRef types.ImageReference, o Options, t *tracker) ([]byte, error) {
+func directPush(ctx context.Context, src types.ImageReference, dst Target, destRef types.ImageReference, o Options, t *tracker) ([]byte, error) {
 	if _, ok := src.(concurrentRef); !ok {
 		return nil, errNotDirect
 	}
@@ -59,7 +58,8 @@ func directPush(ctx context.Context, src types.ImageReference, destRef types.Ima
 		}
 		blobs = append(blobs, l.BlobInfo)
 	}
-	cache := memory.New()
+	cache := o.Cache
+	mnt := &mounter{o: o, dst: dst}
 	sem := make(chan struct{}, max(o.Jobs, 1))
 	errs := make([]error, len(blobs))
 	var wg sync.WaitGroup
@@ -69,7 +69,7 @@ func directPush(ctx context.Context, src types.ImageReference, destRef types.Ima
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = uploadBlob(ctx, source, dest, b, i == 0, cache, t)
+			errs[i] = uploadBlob(ctx, source, dest, b, i == 0, cache, mnt, t)
 		}()
 	}
 	wg.Wait()
@@ -86,11 +86,17 @@ func directPush(ctx context.Context, src types.ImageReference, destRef types.Ima
 	return mb, nil
 }
 
-func uploadBlob(ctx context.Context, source types.ImageSource, dest types.ImageDestination, b types.BlobInfo, isConfig bool, cache types.BlobInfoCache, t *tracker) error {
+func uploadBlob(ctx context.Context, source types.ImageSource, dest types.ImageDestination, b types.BlobInfo, isConfig bool, cache types.BlobInfoCache, mt *mounter, t *tracker) (err error) {
+	defer recoverCache(&err)
 	t.ch <- types.ProgressProperties{Event: types.ProgressEventNewArtifact, Artifact: b}
 	reused, _, err := dest.TryReusingBlob(ctx, b, cache, false)
 	if err != nil {
 		return fmt.Errorf("checking blob %s: %w", b.Digest, err)
+	}
+	if !reused {
+		if reused, err = mt.mountKnown(ctx, b.Digest); err != nil {
+			return err
+		}
 	}
 	if reused {
 		t.ch <- types.ProgressProperties{Event: types.ProgressEventSkipped, Artifact: b}

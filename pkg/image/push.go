@@ -12,6 +12,7 @@ import (
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/pkg/blobinfocache/memory"
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
 )
@@ -28,6 +29,11 @@ type Options struct {
 	ProgressEvery time.Duration
 	Log           io.Writer // retry notes
 	AllowRealms   []string  // token realm hosts trusted besides the registry
+	// Cache remembers which repositories hold which blobs (OpenBlobCache);
+	// nil means a memory-only cache. CachePath is its file, set aside if
+	// it turns out damaged.
+	Cache     types.BlobInfoCache
+	CachePath string
 	// Gate, when set, runs before anything is written (a permission
 	// preflight running meanwhile); its error stops the push.
 	Gate func() error
@@ -94,6 +100,9 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 			return nil, err
 		}
 	}
+	if o.Cache == nil {
+		o.Cache = memory.New()
+	}
 	res := &Result{}
 	var copied []byte
 	for attempt := 0; ; attempt++ {
@@ -104,29 +113,23 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 			report, every = ProgressLine(o.ReportWriter), time.Second
 		}
 		tracker := newTracker(report, every, start)
-		copied, err = directPush(ctx, src, destRef, o, tracker)
+		copied, err = directPush(ctx, src, dst, destRef, o, tracker)
 		if errors.Is(err, errNotDirect) {
-			copied, err = copy.Image(ctx, pc, destRef, src, &copy.Options{
-				ReportWriter:         o.ReportWriter,
-				SourceCtx:            o.SourceSys,
-				DestinationCtx:       o.Sys,
-				ProgressInterval:     200 * time.Millisecond,
-				Progress:             tracker.ch,
-				MaxParallelDownloads: uint(max(o.Jobs, 1)),
-				// One extra manifest read on a fresh push; on a re-push it
-				// saves a request per blob (measured in bench/push.sh).
-				OptimizeDestinationImageAlreadyExists: true,
-			})
+			copied, err = copyImage(ctx, pc, src, dst, destRef, o, tracker)
 		}
 		tracker.stop()
 		res.Pushed, res.Reused, res.Size, res.Moved = tracker.pushed, tracker.reused, tracker.total, tracker.done
+		var damaged errCacheDamaged
+		if errors.As(err, &damaged) {
+			setAside(o.CachePath, o.logf)
+			o.Cache, attempt = memory.New(), attempt-1
+			continue
+		}
 		if err == nil || attempt >= o.RetryTimes || !Transient(err) || ctx.Err() != nil {
 			break
 		}
 		delay := o.RetryDelay << attempt
-		if o.Log != nil {
-			fmt.Fprintf(o.Log, "push failed (%v); retrying in %s (attempt %d of %d)\n", err, delay, attempt+2, o.RetryTimes+1)
-		}
+		o.logf(fmt.Sprintf("push failed (%v); retrying in %s (attempt %d of %d)", err, delay, attempt+2, o.RetryTimes+1))
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -142,6 +145,97 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 	}
 	res.Digest = dgst.String()
 	return finish(ctx, res, dst, extraTags, o, start)
+}
+
+func (o Options) logf(msg string) {
+	if o.Log != nil {
+		fmt.Fprintln(o.Log, msg)
+	}
+}
+
+// copyImage is the general path (lists, conversions, archives, docker://
+// sources). copy.Image uses a cache of its own, in memory without cgo, so
+// blobs our cache knows in other repositories are mounted first and the
+// pushed blobs recorded after.
+func copyImage(ctx context.Context, pc *signature.PolicyContext, src types.ImageReference, dst Target, destRef types.ImageReference, o Options, tracker *tracker) (copied []byte, err error) {
+	if blobs, berr := sourceBlobs(ctx, src, o.SourceSys); berr == nil {
+		if err := (&mounter{o: o, dst: dst}).premount(ctx, blobs); err != nil {
+			return nil, err
+		}
+	}
+	copied, err = copy.Image(ctx, pc, destRef, src, &copy.Options{
+		ReportWriter:         o.ReportWriter,
+		SourceCtx:            o.SourceSys,
+		DestinationCtx:       o.Sys,
+		ProgressInterval:     200 * time.Millisecond,
+		Progress:             tracker.ch,
+		MaxParallelDownloads: uint(max(o.Jobs, 1)),
+		// One extra manifest read on a fresh push; on a re-push it
+		// saves a request per blob (measured in bench/push.sh).
+		OptimizeDestinationImageAlreadyExists: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if mb, mt := copied, manifest.GuessMIMEType(copied); !manifest.MIMETypeIsMultiImage(mt) {
+		if parsed, perr := manifest.FromBlob(mb, mt); perr == nil {
+			blobs := append([]types.BlobInfo{parsed.ConfigInfo()}, infos(parsed.LayerInfos())...)
+			if err := recordBlobs(o.Cache, dst.Registry, dst.Repo(), blobs); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return copied, nil
+}
+
+func infos(layers []manifest.LayerInfo) []types.BlobInfo {
+	out := make([]types.BlobInfo, len(layers))
+	for i, l := range layers {
+		out[i] = l.BlobInfo
+	}
+	return out
+}
+
+// sourceBlobs lists the config and layers of the source image; for a list,
+// of every image in it.
+func sourceBlobs(ctx context.Context, src types.ImageReference, sys *types.SystemContext) ([]types.BlobInfo, error) {
+	source, err := src.NewImageSource(ctx, sys)
+	if err != nil {
+		return nil, err
+	}
+	defer source.Close()
+	mb, mt, err := source.GetManifest(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	var instances []*digest.Digest
+	if manifest.MIMETypeIsMultiImage(mt) {
+		list, err := manifest.ListFromBlob(mb, mt)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range list.Instances() {
+			instances = append(instances, &d)
+		}
+	} else {
+		instances = []*digest.Digest{nil}
+	}
+	var out []types.BlobInfo
+	for _, d := range instances {
+		b, t := mb, mt
+		if d != nil {
+			if b, t, err = source.GetManifest(ctx, d); err != nil {
+				return nil, err
+			}
+		}
+		parsed, err := manifest.FromBlob(b, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, parsed.ConfigInfo())
+		out = append(out, infos(parsed.LayerInfos())...)
+	}
+	return out, nil
 }
 
 // finish adds the extra tags and fills in the result.

@@ -70,6 +70,11 @@ func Tag(ctx context.Context, src, dst Target, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Reused = len(blobs)
+	if o.Cache != nil {
+		// Best effort: the tag is made either way.
+		_ = recordBlobs(o.Cache, dst.Registry, src.Repo(), blobs)
+		_ = recordBlobs(o.Cache, dst.Registry, dst.Repo(), blobs)
+	}
 	for _, c := range children {
 		if err := m.PutManifest(ctx, dst.Repo(), c.digest.String(), c.mediaType, c.blob); err != nil {
 			return nil, err

@@ -299,3 +299,62 @@ func cluster(t *testing.T, verb string) {
 		t.Fatalf("cluster %s: %v\n%s", verb, err, out)
 	}
 }
+
+// A push into a second project mounts the layers the blob-info cache knows
+// from the first, when the user may read it; a user who may not gets the
+// same push done by upload.
+func TestPushMountsKnownLayersAcrossProjects(t *testing.T) {
+	a, b, c := newProject(t, "mnta"), newProject(t, "mntb"), newProject(t, "mntc")
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", a)
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", b)
+	mustOCR(t, "admin", "grant", "editor", "bob", "-n", c)
+	cache := t.TempDir() // one CI runner's cache, shared by both users
+	withCache := "XDG_CACHE_HOME=" + cache
+	const layer = 256 << 10
+	seed := seedFor(t)
+	three, four := t.TempDir(), t.TempDir()
+	if _, err := testimage.Write(three, "latest", 3, layer, seed); err != nil {
+		t.Fatal(err)
+	}
+	// Layers are seeded by position: the 4-layer image shares 3 with the other.
+	if _, err := testimage.Write(four, "latest", 4, layer, seed); err != nil {
+		t.Fatal(err)
+	}
+	push := func(l loginEnv, user, dir, dst string) pushResult {
+		t.Helper()
+		r := ocr(t, l.opts(user, withCache), "push", "-o", "json", dir, dst)
+		var res pushResult
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil {
+			t.Fatalf("push %s %s as %s: %s", dir, dst, user, r)
+		}
+		return res
+	}
+	alice := loggedIn(t, "alice")
+	if res := push(alice, "alice", three, a+"/app:v1"); res.Moved < 3*layer {
+		t.Fatalf("first push uploaded %d bytes, want the 3 layers", res.Moved)
+	}
+	fi, err := os.Stat(filepath.Join(cache, "oc-registry", "blob-info-cache-v1.boltdb"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("blob-info cache: %v %v, want mode 0600", err, fi)
+	}
+
+	mark := markLogs()
+	res := push(alice, "alice", four, b+"/app:v1")
+	if res.Reused != 3 || res.Pushed != 2 || res.Moved < layer || res.Moved > layer+layer/2 {
+		t.Fatalf("second project: reused %d, pushed %d, %d bytes; want 3 layers mounted and only the new layer and config uploaded", res.Reused, res.Pushed, res.Moved)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if logs := mark.since(t); !strings.Contains(logs, "mount=") || !strings.Contains(logs, "from="+a) {
+		t.Fatalf("no mount from %s in the registry log", a)
+	}
+	// The 3-layer image itself: its config is known in a only; nothing moves.
+	if res := push(alice, "alice", three, b+"/app:v0"); res.Moved != 0 || res.Reused != 4 {
+		t.Fatalf("same image into a second project: %d bytes uploaded, %d reused; want 0 and 4", res.Moved, res.Reused)
+	}
+
+	// bob may not read a or b: the mounts are refused and the push uploads.
+	bob := loggedIn(t, "bob")
+	if res := push(bob, "bob", three, c+"/app:v1"); res.Moved < 3*layer || res.Reused != 0 {
+		t.Fatalf("push by a user who cannot read the other projects: %d bytes uploaded, %d reused; want a full upload", res.Moved, res.Reused)
+	}
+}
