@@ -20,6 +20,10 @@ type Record struct {
 	// CAs is the CA file login installed for each host: our commands
 	// trust it, and logout removes it.
 	CAs map[string]InstalledCA `json:"cas,omitempty"`
+	// Issuers maps the SHA-256 of each token login stored to the API
+	// server that issued it, so that push's permission check asks that
+	// server, and only that one, about the token's identity.
+	Issuers map[string]Issuer `json:"issuers,omitempty"`
 }
 
 // RecordPath is $XDG_CONFIG_HOME/oc-registry/logins.json.

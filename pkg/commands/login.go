@@ -239,6 +239,9 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 			}
 			if o.clients != nil {
 				r.Servers[o.clients.Config.Host] = o.host
+				if o.AuthBasic == "" {
+					r.NoteIssuer(token, o.clients.Config.Host)
+				}
 			}
 		}); err != nil {
 			warnf(o.ErrOut, "could not note the login for logout: %v", err)

@@ -44,6 +44,15 @@ type imageFlags struct {
 	kf      *kube.Flags
 	clients *kube.Clients
 	rbac    *rbac.Client
+	// asked is whose permissions the preflight asks about: the auth
+	// file's identity when login recorded its token as issued by this
+	// cluster (fromAuthFile), else the kubeconfig's user.
+	asked        *kube.Clients
+	askRBAC      *rbac.Client
+	fromAuthFile bool
+	// skip says why no preflight can run: the auth file's entry is
+	// foreign, so the cluster cannot be asked about it.
+	skip string
 }
 
 func (f *imageFlags) addFlags(cmd *cobra.Command) {
@@ -90,7 +99,42 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 		return err
 	}
 	t.Registry = f.host
+	if f.NoPreflight || f.clients == nil {
+		return nil
+	}
+	return f.pickIdentity()
+}
+
+// pickIdentity points the preflight at the credentials the push will send.
+// A CI job logged in as a robot with an admin's kubeconfig still current
+// must hear about the robot's rights, not the admin's. The auth file's
+// token goes only to the API server login recorded as its issuer.
+func (f *imageFlags) pickIdentity() error {
+	f.asked, f.askRBAC = f.clients, f.rbac
+	id := auth.PushIdentity(auth.AuthFile{Path: f.AuthFile}, f.host, f.clients.Config.Host)
+	switch {
+	case id.Skip != "":
+		f.skip = id.Skip
+	case id.Token != "":
+		c, err := f.clients.As(id.Token)
+		if err != nil {
+			return err
+		}
+		f.asked, f.askRBAC, f.fromAuthFile = c, rbacClient(c), true
+	}
 	return nil
+}
+
+// gate starts the preflight, or says why it cannot run and returns nil.
+func (f *imageFlags) gate(ctx context.Context, w io.Writer, src *image.Target, dst image.Target) func() error {
+	if f.NoPreflight {
+		return nil
+	}
+	if f.skip != "" {
+		fmt.Fprintf(w, "note: permission check skipped: %s; the registry decides\n", f.skip)
+		return nil
+	}
+	return f.startPreflight(ctx, src, dst)
 }
 
 // sys is the destination's c/image context: the auth file, the CA files
@@ -143,11 +187,11 @@ func (f *imageFlags) preflight(ctx context.Context, src *image.Target, dst image
 	go func() { defer wg.Done(); projectErr = checkProject(ctx, f.rbac, dst.Project) }()
 	go func() {
 		defer wg.Done()
-		push, pushErr = f.rbac.CanPush(ctx, dst.Project, dst.Name)
+		push, pushErr = f.askRBAC.CanPush(ctx, dst.Project, dst.Name)
 	}()
 	if src != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); pull, pullErr = f.rbac.CanPull(ctx, src.Project, src.Name) }()
+		go func() { defer wg.Done(); pull, pullErr = f.askRBAC.CanPull(ctx, src.Project, src.Name) }()
 	}
 	wg.Wait()
 	if projectErr != nil {
@@ -187,15 +231,24 @@ func (f *imageFlags) startPreflight(ctx context.Context, src *image.Target, dst 
 
 // deny turns a preflight "no" into an error with the grant to ask for.
 func (f *imageFlags) deny(ctx context.Context, d rbac.Decision, project string) error {
-	who := f.clients.WhoAmI(ctx)
+	who := f.asked.WhoAmI(ctx)
 	subject := who
-	if strings.HasPrefix(who, "system:serviceaccount:") {
-		subject = "--serviceaccount " + strings.Join(strings.Split(strings.TrimPrefix(who, "system:serviceaccount:"), ":"), ":")
+	sa, isSA := strings.CutPrefix(who, "system:serviceaccount:")
+	if isSA {
+		subject = "--serviceaccount " + sa
 	}
 	if subject == "" {
 		subject = "USER"
 	}
-	return &clierr.Error{Err: errors.New(d.Reason + "; nothing was uploaded"), Code: clierr.CodeForbidden,
+	reason := d.Reason
+	if f.fromAuthFile && who != "" && who != f.clients.WhoAmI(ctx) {
+		name := who
+		if isSA {
+			name = "serviceaccount " + sa
+		}
+		reason = fmt.Sprintf("%s, whose token the auth file holds for %s: %s", name, f.host, strings.Replace(reason, "you may not", "it may not", 1))
+	}
+	return &clierr.Error{Err: errors.New(reason + "; nothing was uploaded"), Code: clierr.CodeForbidden,
 		Hint: fmt.Sprintf("ask a project admin to run: oc-registry grant %s %s -n %s", d.Role, subject, project)}
 }
 
@@ -310,15 +363,13 @@ func (o *PushOptions) Run(ctx context.Context) error {
 		Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
 	opts.CachePath = image.BlobCachePath()
 	opts.Cache = image.OpenBlobCache(opts.CachePath)
-	if !o.NoPreflight {
-		// The permission check runs while push reads the source and asks
-		// whether the image is there already; nothing is written before
-		// it has said yes. An unchanged re-push does not wait for it, and
-		// cancels it on return.
-		pctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		opts.Gate = o.startPreflight(pctx, nil, o.target)
-	}
+	// The permission check runs while push reads the source and asks
+	// whether the image is there already; nothing is written before it has
+	// said yes. An unchanged re-push does not wait for it, and cancels it
+	// on return.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	opts.Gate = o.gate(pctx, o.ErrOut, nil, o.target)
 	if !o.Quiet {
 		if f, ok := o.ErrOut.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 			opts.ReportWriter = o.ErrOut
@@ -332,7 +383,7 @@ func (o *PushOptions) Run(ctx context.Context) error {
 		return err // the preflight's own words
 	}
 	if err != nil {
-		return explainPush(err)
+		return o.explainPush(err)
 	}
 	switch {
 	case o.Quiet:
@@ -357,7 +408,7 @@ func deniedByRegistry(err error) bool {
 }
 
 // explainPush adds hints for the usual failures of the upload itself.
-func explainPush(err error) error {
+func (f *imageFlags) explainPush(err error) error {
 	// A 403 DENIED at the manifest PUT: OpenShift creates a new image stream
 	// there with the pusher's own rights (image-registry
 	// pkg/imagestream/imagestream.go), so layers went up but the stream may
@@ -371,8 +422,14 @@ func explainPush(err error) error {
 		return clierr.WithHint(err, "nothing more was sent; the registry pointed outside its own origin (see docs/security.md)")
 	}
 	msg := err.Error()
+	unauthorized := strings.Contains(msg, "authentication required") || strings.Contains(msg, "unauthorized")
 	switch {
-	case strings.Contains(msg, "authentication required") || strings.Contains(msg, "unauthorized"):
+	case unauthorized && f.fromAuthFile && !f.NoPreflight:
+		// The cluster has just accepted this very token and said it may
+		// write, so this is the registry's denial, not a missing login.
+		return &clierr.Error{Err: fmt.Errorf("the registry denied the write to the identity the permission check approved: %w", err), Code: clierr.CodeForbidden,
+			Hint: "the registry and the cluster disagree; check the role with: oc-registry can-i push NAME -n PROJECT, and the registry's log (oc-registry logs --status 401)"}
+	case unauthorized:
 		return &clierr.Error{Err: err, Code: clierr.CodeUnauthorized,
 			Hint: "log in first (oc-registry login), or check your role: oc-registry can-i push -n PROJECT"}
 	case strings.Contains(msg, "x509"):

@@ -73,18 +73,16 @@ func (o *TagOptions) Validate(args []string) error {
 func (o *TagOptions) Run(ctx context.Context) error {
 	opts := image.Options{Sys: o.sys(o.dst.Registry), AllowRealms: o.AllowRealms, CachePath: image.BlobCachePath()}
 	opts.Cache = image.OpenBlobCache(opts.CachePath)
-	if !o.NoPreflight {
-		// Checked while the source manifest is read; nothing is written
-		// before the answer.
-		opts.Gate = o.startPreflight(ctx, &o.src, o.dst)
-	}
+	// Checked while the source manifest is read; nothing is written
+	// before the answer.
+	opts.Gate = o.gate(ctx, o.ErrOut, &o.src, o.dst)
 	res, err := image.Tag(ctx, o.src, o.dst, opts)
 	var ce *clierr.Error
 	if errors.As(err, &ce) {
 		return err
 	}
 	if err != nil {
-		return explainPush(err)
+		return o.explainPush(err)
 	}
 	if !o.Quiet {
 		fmt.Fprintf(o.ErrOut, "tagged %s as %s in %.2fs: %d blobs mounted or present, %d copied\n",

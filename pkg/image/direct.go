@@ -73,7 +73,7 @@ func directPush(ctx context.Context, src types.ImageReference, dst Target, destR
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := firstOf(errs); err != nil {
 		return nil, err
 	}
 	// The manifest last: a failure above leaves the tag as it was.
@@ -148,4 +148,25 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// firstOf summarises the blobs' errors in one line: they nearly always
+// share one cause (a refused login says so once per blob), so the count
+// and the first cause say it all. The first error stays wrapped for
+// errors.As.
+func firstOf(errs []error) error {
+	var first error
+	n := 0
+	for _, err := range errs {
+		if err != nil {
+			if first == nil {
+				first = err
+			}
+			n++
+		}
+	}
+	if n <= 1 {
+		return first
+	}
+	return fmt.Errorf("%d of %d blobs failed; the first: %w", n, len(errs), first)
 }

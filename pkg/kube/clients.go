@@ -33,6 +33,20 @@ func (f *Flags) Clients() (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
+	return forConfig(cfg)
+}
+
+// As is the same cluster's clients authenticated by token alone: none of
+// the kubeconfig's own credentials (certificates, exec plugins, other
+// tokens) go along. Callers pass only a token this server issued.
+func (c *Clients) As(token string) (*Clients, error) {
+	cfg := rest.AnonymousClientConfig(c.Config)
+	cfg.BearerToken = token
+	return forConfig(cfg)
+}
+
+func forConfig(cfg *rest.Config) (*Clients, error) {
+	var err error
 	c := &Clients{Config: cfg}
 	if c.RBAC, err = rbacclient.NewForConfig(cfg); err != nil {
 		return nil, err

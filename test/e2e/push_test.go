@@ -358,3 +358,46 @@ func TestPushMountsKnownLayersAcrossProjects(t *testing.T) {
 		t.Fatalf("push by a user who cannot read the other projects: %d bytes uploaded, %d reused; want a full upload", res.Moved, res.Reused)
 	}
 }
+
+// A CI job logs in as a robot with an admin's kubeconfig still current:
+// the preflight asks about the robot, whose token the push will send.
+func TestPushPreflightAsksAboutTheRobot(t *testing.T) {
+	ns := newProject(t, "robotpf")
+	mustKubectl(t, "admin", "create", "serviceaccount", "ci-bot", "-n", ns)
+	home, runtime := t.TempDir(), t.TempDir()
+	admin := runOpts{user: "admin", home: home, env: []string{"XDG_RUNTIME_DIR=" + runtime}}
+	robotAuth := filepath.Join(t.TempDir(), "robot.json")
+	if r := ocr(t, admin, "login", "-z", ns+":ci-bot", "--duration", "10m", "-a", robotAuth, "--internal"); r.code != 0 {
+		t.Fatalf("login -z: %s", r)
+	}
+	dir := t.TempDir()
+	testimage.Write(dir, "latest", 1, 64<<10, seedFor(t))
+
+	mark := markLogs()
+	r := ocr(t, admin, "push", "-a", robotAuth, dir, ns+"/app:v1")
+	t.Logf("robot denied: %s", r)
+	if r.code != 4 || !strings.Contains(r.stderr, "serviceaccount "+ns+":ci-bot") ||
+		!strings.Contains(r.stderr, "grant editor --serviceaccount "+ns+":ci-bot -n "+ns) || !strings.Contains(r.stderr, "nothing was uploaded") {
+		t.Fatalf("robot without a role, admin kubeconfig current: want exit 4 naming the robot and its grant: %s", r)
+	}
+	time.Sleep(200 * time.Millisecond)
+	for _, line := range strings.Split(mark.since(t), "\n") {
+		if strings.Contains(line, ns+"/app") && (strings.Contains(line, "method=POST") || strings.Contains(line, "method=PATCH")) {
+			t.Fatalf("the registry received an upload before the preflight said no: %s", line)
+		}
+	}
+
+	mustOCR(t, "admin", "grant", "builder", "--serviceaccount", ns+":ci-bot", "-n", ns)
+	if r := ocr(t, admin, "push", "-a", robotAuth, dir, ns+"/app:v1"); r.code != 0 {
+		t.Fatalf("robot with builder: %s", r)
+	}
+
+	// An entry login did not write (a password, another tool's token):
+	// the cluster cannot be asked about it, and the push says so.
+	foreign := authFile(t, "carol")
+	r = ocr(t, admin, "push", "-a", foreign, dir, ns+"/other:v1")
+	t.Logf("foreign: %s", r)
+	if !strings.Contains(r.stderr, "permission check skipped") || !strings.Contains(r.stderr, "not stored by login") || r.code == 0 {
+		t.Fatalf("foreign auth entry: want the skip explained and the registry's refusal: %s", r)
+	}
+}
