@@ -15,6 +15,7 @@ import (
 	"github.com/docker/distribution/registry/api/errcode"
 	"github.com/oc-registry/oc-registry/pkg/auth"
 	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/cluster"
 	"github.com/oc-registry/oc-registry/pkg/image"
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
@@ -79,14 +80,18 @@ func (f *imageFlags) validate() error {
 	return usageIfErr(output.Validate(f.Output))
 }
 
-// complete builds clients and finds the registry, unless the target names
-// its registry and no preflight is wanted.
+// complete builds clients (not needed with --registry and --no-preflight)
+// and finds the registry.
 func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 	// Go parses the system roots on first use (~14 ms here): on the other
 	// core while the clients and the registry host are found.
 	go x509.SystemCertPool()
-	if t.Registry != "" && f.Registry == "" {
-		f.Registry = t.Registry
+	// A full pull spec names its host. It is this cluster's registry, or
+	// --registry names it too: a push meant for the cluster must not go to
+	// another registry because of a pasted name.
+	pinned := t.Registry
+	if pinned != "" && f.Registry != "" && !strings.EqualFold(pinned, f.Registry) {
+		return clierr.Usagef("the destination names registry %s but --registry says %s", pinned, f.Registry)
 	}
 	var err error
 	if !f.NoPreflight || f.Registry == "" {
@@ -98,11 +103,33 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 	if err := f.resolveLoggedIn(ctx, f.clients, auth.AuthFile{Path: f.AuthFile}); err != nil {
 		return err
 	}
+	if pinned != "" && f.Registry == "" && !strings.EqualFold(pinned, f.host) {
+		if err := f.ownHost(ctx, pinned); err != nil {
+			return err
+		}
+		f.host, f.source = pinned, "the destination"
+	}
 	t.Registry = f.host
 	if f.NoPreflight || f.clients == nil {
 		return nil
 	}
 	return f.pickIdentity()
+}
+
+// ownHost checks that host is one of this cluster's registry hosts.
+func (f *imageFlags) ownHost(ctx context.Context, host string) error {
+	if f.info == nil {
+		info, err := cluster.Lookup(ctx, f.clients.Dynamic, f.clients.Core, f.namespace)
+		if err != nil {
+			return err
+		}
+		f.info = info
+	}
+	if f.info.Has(host) {
+		return nil
+	}
+	return &clierr.Error{Err: fmt.Errorf("%s is not this cluster's registry (%s)", host, strings.Join(f.info.Hosts(), ", ")), Code: clierr.CodeUsage,
+		Hint: fmt.Sprintf("name the destination as PROJECT/NAME[:TAG], or pass --registry %s to push to that registry", host)}
 }
 
 // pickIdentity points the preflight at the credentials the push will send.

@@ -401,3 +401,24 @@ func TestPushPreflightAsksAboutTheRobot(t *testing.T) {
 		t.Fatalf("foreign auth entry: want the skip explained and the registry's refusal: %s", r)
 	}
 }
+
+// A full pull spec is taken only for this cluster's registry, unless
+// --registry names its host too.
+func TestPushFullPullSpecMustBeThisCluster(t *testing.T) {
+	ns := newProject(t, "pinned")
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
+	l := loggedIn(t, "alice")
+	dir := t.TempDir()
+	testimage.Write(dir, "latest", 1, 32<<10, seedFor(t))
+	r := ocr(t, l.opts("alice"), "push", dir, "quay.example:443/"+ns+"/app:v1")
+	if r.code != 2 || !strings.Contains(r.stderr, "quay.example:443 is not this cluster's registry") || !strings.Contains(r.stderr, "--registry quay.example:443") {
+		t.Fatalf("a foreign host in the destination: %s", r)
+	}
+	r = ocr(t, l.opts("alice"), "push", "--registry", env.registry, dir, "quay.example:443/"+ns+"/app:v1")
+	if r.code != 2 || !strings.Contains(r.stderr, "--registry says") {
+		t.Fatalf("destination host and --registry disagree: %s", r)
+	}
+	if r := ocr(t, l.opts("alice"), "push", dir, env.registry+"/"+ns+"/app:v1"); r.code != 0 {
+		t.Fatalf("the cluster's own host in the destination: %s", r)
+	}
+}
