@@ -327,12 +327,17 @@ SOURCE is one of:
   docker-archive:FILE[:REF] a docker save archive
   dir:DIR                   a c/image dir: directory
   docker://REGISTRY/IMAGE   another registry (credentials from the same auth file)
+  containers-storage:NAME   what podman or buildah built (a bare NAME works too),
+                            read from your local store, root or rootless
 
 The registry and credentials are those 'oc-registry login' set up. Layers go
-up in parallel (--jobs); layers already in the registry are not sent again.
+up in parallel (--jobs); layers already in the registry are not sent again,
+and layers pushed before into another project you may read are mounted from
+there instead of uploaded (the blob-info cache in your cache directory).
 The manifest is written last: a failed push never leaves the tag pointing at
 a partial image. The pushed reference with its digest goes to stdout.`,
 		Example: `  oc-registry push oci:./build/app:latest team-a/app:v1
+  podman build -t localhost/app:latest . && oc-registry push localhost/app:latest team-a/app:v1
   oc-registry push docker-archive:app.tar team-a/app --tag v1 --tag stable
   oc-registry push docker://quay.io/org/tool:2.0 team-a/tool:2.0 -o json`,
 		Args: cobra.ExactArgs(2),
@@ -390,6 +395,7 @@ func (o *PushOptions) Run(ctx context.Context) error {
 		Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
 	opts.CachePath = image.BlobCachePath()
 	opts.Cache = image.OpenBlobCache(opts.CachePath)
+	defer image.CloseStorage()
 	// The permission check runs while push reads the source and asks
 	// whether the image is there already; nothing is written before it has
 	// said yes. An unchanged re-push does not wait for it, and cancels it

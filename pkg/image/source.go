@@ -10,7 +10,8 @@ import (
 	"go.podman.io/image/v5/transports"
 	"go.podman.io/image/v5/types"
 
-	// The transports push reads from: none needs a daemon or local storage.
+	// The transports push reads from; none needs a daemon. containers-storage
+	// is imported by storage.go.
 	_ "go.podman.io/image/v5/directory"
 	_ "go.podman.io/image/v5/docker"
 	_ "go.podman.io/image/v5/docker/archive"
@@ -19,10 +20,12 @@ import (
 )
 
 // SourceTransports are the source forms push takes.
-var SourceTransports = []string{"oci:DIR[:REF]", "oci-archive:FILE[:REF]", "docker-archive:FILE[:REF]", "dir:DIR", "docker://REGISTRY/IMAGE[:TAG]"}
+var SourceTransports = []string{"oci:DIR[:REF]", "oci-archive:FILE[:REF]", "docker-archive:FILE[:REF]", "dir:DIR", "docker://REGISTRY/IMAGE[:TAG]", "containers-storage:NAME[:TAG]"}
 
 // ParseSource parses a source image. A bare path to an OCI layout
-// directory (with an index.json) is taken as oci:PATH.
+// directory (with an index.json) is taken as oci:PATH, and a bare image
+// name that names an image in podman's local storage as
+// containers-storage:NAME.
 func ParseSource(s string) (types.ImageReference, error) {
 	name, rest, ok := strings.Cut(s, ":")
 	if !ok || transports.Get(name) == nil {
@@ -33,11 +36,17 @@ func ParseSource(s string) (types.ImageReference, error) {
 			if _, err := os.Stat(filepath.Join(s, "manifest.json")); err == nil {
 				return ParseSource("dir:" + s)
 			}
+			return nil, fmt.Errorf("source %q: the directory holds neither an OCI layout (index.json) nor a dir: image (manifest.json)", s)
 		}
-		return nil, fmt.Errorf("source %q: name a transport, one of %s", s, strings.Join(SourceTransports, ", "))
+		if ref, ok := localImage(s); ok {
+			return ref, nil
+		}
+		return nil, fmt.Errorf("source %q: no such directory, and no image of that name in local container storage; name a transport, one of %s", s, strings.Join(SourceTransports, ", "))
 	}
 	switch name {
 	case "oci", "oci-archive", "docker-archive", "dir", "docker":
+	case "containers-storage":
+		return storageSource(rest)
 	default:
 		return nil, fmt.Errorf("source %q: transport %q is not supported by push; use one of %s", s, name, strings.Join(SourceTransports, ", "))
 	}
@@ -46,9 +55,29 @@ func ParseSource(s string) (types.ImageReference, error) {
 		return nil, fmt.Errorf("source %q: %w", s, err)
 	}
 	if name == "oci" || name == "dir" {
+		if err := checkLayout(name, rest); err != nil {
+			return nil, err
+		}
 		return concurrentRef{ref}, nil
 	}
 	return ref, nil
+}
+
+// checkLayout names the directory when it is not the layout asked for:
+// c/image's own error does not.
+func checkLayout(transport, rest string) error {
+	dir := rest
+	if transport == "oci" {
+		dir, _, _ = strings.Cut(rest, ":")
+	}
+	want := map[string]string{"oci": "index.json", "dir": "manifest.json"}[transport]
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("source %s:%s: no such directory: %s", transport, rest, dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, want)); err != nil {
+		return fmt.Errorf("source %s:%s: %s has no %s, so it is not a %s: image", transport, rest, dir, want, transport)
+	}
+	return nil
 }
 
 // concurrentRef marks a source whose GetBlob is safe to call in parallel.

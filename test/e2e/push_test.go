@@ -422,3 +422,50 @@ func TestPushFullPullSpecMustBeThisCluster(t *testing.T) {
 		t.Fatalf("the cluster's own host in the destination: %s", r)
 	}
 }
+
+// What podman built is pushed from its local store: by containers-storage:
+// reference and by bare name. The store is a test's own (storage.conf in
+// CONTAINERS_STORAGE_CONF, vfs driver), never the machine's.
+func TestPushFromPodmanStorage(t *testing.T) {
+	if _, err := exec.LookPath("podman"); err != nil {
+		t.Fatal("podman is not installed (make deps installs it)")
+	}
+	ns := newProject(t, "podman")
+	mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns)
+	store := t.TempDir()
+	conf := filepath.Join(store, "storage.conf")
+	os.WriteFile(conf, []byte("[storage]\ndriver = \"vfs\"\ngraphroot = \""+store+"/graph\"\nrunroot = \""+store+"/run\"\n"), 0o600)
+	withStore := "CONTAINERS_STORAGE_CONF=" + conf
+	t.Cleanup(func() { exec.Command("podman", "--storage-driver", "vfs", "--root", store+"/graph", "--runroot", store+"/run", "system", "reset", "-f").Run() })
+
+	ctxDir := t.TempDir()
+	os.WriteFile(filepath.Join(ctxDir, "hello.txt"), []byte("built by podman for "+ns+"\n"), 0o644)
+	os.WriteFile(filepath.Join(ctxDir, "Containerfile"), []byte("FROM scratch\nCOPY hello.txt /hello.txt\nLABEL e2e="+ns+"\n"), 0o644)
+	if r := execIn(t, runOpts{env: []string{withStore}}, "podman", "build", "-q", "-t", "localhost/e2e-app:v1", ctxDir); r.code != 0 {
+		// No build here: load an OCI layout into the store instead.
+		t.Logf("podman build: %s; loading an OCI layout instead", r)
+		dir := t.TempDir()
+		testimage.Write(dir, "latest", 1, 16<<10, seedFor(t))
+		if r := execIn(t, runOpts{env: []string{withStore}}, "podman", "pull", "-q", "oci:"+dir+":latest"); r.code != 0 {
+			t.Fatalf("podman pull oci: %s", r)
+		}
+		if r := execIn(t, runOpts{env: []string{withStore}}, "podman", "tag", "oci:"+dir+":latest", "localhost/e2e-app:v1"); r.code != 0 {
+			t.Fatalf("podman tag: %s", r)
+		}
+	}
+	l := loggedIn(t, "alice")
+	for _, src := range []string{"containers-storage:localhost/e2e-app:v1", "localhost/e2e-app:v1"} {
+		r := ocr(t, l.opts("alice", withStore), "push", src, ns+"/app:v1")
+		if r.code != 0 || strings.Contains(r.stderr, "level=info") {
+			t.Fatalf("push %s: %s", src, r)
+		}
+	}
+	r := execIn(t, l.opts(""), "skopeo", "inspect", "--cert-dir", l.caDir(env.registry), "--config", "docker://"+env.registry+"/"+ns+"/app:v1")
+	if r.code != 0 || !strings.Contains(r.stdout, ns) && !strings.Contains(r.stdout, "rootfs") {
+		t.Fatalf("skopeo inspect of the pushed image: %s", r)
+	}
+	r = ocr(t, l.opts("alice", withStore), "push", "containers-storage:localhost/no-such:v1", ns+"/app:v2")
+	if r.code != 2 || !strings.Contains(r.stderr, "podman save --format oci-archive") {
+		t.Fatalf("a missing local image: %s", r)
+	}
+}
