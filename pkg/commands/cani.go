@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
@@ -34,8 +33,8 @@ type CanIResult struct {
 }
 
 // NewCmdCanI builds `can-i pull|push|metrics [STREAM]`.
-func NewCmdCanI(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &CanIOptions{permissionArgs: permissionArgs{kf: kf}, IOStreams: streams}
+func NewCmdCanI(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &CanIOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "can-i pull|push|metrics [STREAM] [-n PROJECT]",
 		Short: "Check a registry permission; exit 0 for yes, 5 for no",
@@ -50,15 +49,7 @@ Use --as USER (and --as-group) to ask for someone else.`,
   oc-registry can-i metrics -q || echo "no metrics for me"`,
 		ValidArgs: []string{"pull", "push", "metrics"},
 		Args:      cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:      runE(f, o),
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print nothing; answer with the exit code only.")
@@ -66,11 +57,11 @@ Use --as USER (and --as-group) to ask for someone else.`,
 }
 
 // Complete parses arguments and builds clients.
-func (o *CanIOptions) Complete(args []string) error {
+func (o *CanIOptions) Complete(f Factory, _ *cobra.Command, args []string) error {
 	if len(args) == 2 {
 		o.stream = args[1]
 	}
-	return o.complete(args[0])
+	return o.complete(f, args[0])
 }
 
 // Validate checks the flags.

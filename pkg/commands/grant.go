@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
@@ -53,35 +52,29 @@ const grantExample = `  # Let alice push to project "team-a" (what registry-edit
   oc-registry grant editor alice bob -n team-a --dry-run -o yaml`
 
 // NewCmdGrant builds `grant ROLE SUBJECT...`.
-func NewCmdGrant(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmdGrant(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &GrantOptions{IOStreams: streams}
-	o.kf = kf
 	cmd := &cobra.Command{
 		Use:               "grant ROLE [SUBJECT...] [-n PROJECT]",
 		Short:             "Grant a registry role (viewer, editor, builder, pusher, puller, admin, metrics)",
 		Long:              fmt.Sprintf(grantLong, rbac.Describe()),
 		Example:           grantExample,
 		ValidArgsFunction: completeRoles,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runGrant(cmd.Context(), o, args)
-		},
+		RunE:              runE(f, o),
 	}
 	o.addFlags(cmd)
 	return cmd
 }
 
 // NewCmdGrantAlias builds grant-viewer, grant-editor, ...: `grant ROLE`.
-func NewCmdGrantAlias(kf *kube.Flags, streams genericiooptions.IOStreams, role string) *cobra.Command {
+func NewCmdGrantAlias(f Factory, streams genericiooptions.IOStreams, role string) *cobra.Command {
 	o := &GrantOptions{IOStreams: streams}
-	o.kf = kf
 	o.RoleName = role
 	cmd := &cobra.Command{
 		Use:     "grant-" + role + " [SUBJECT...] [-n PROJECT]",
 		Short:   fmt.Sprintf("Same as 'grant %s'", role),
 		Example: fmt.Sprintf("  oc-registry grant-%s alice -n team-a", role),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runGrant(cmd.Context(), o, args)
-		},
+		RunE:    runE(f, o),
 	}
 	if role == "metrics" {
 		cmd.Example = "  oc-registry grant-metrics prom-scraper"
@@ -90,24 +83,16 @@ func NewCmdGrantAlias(kf *kube.Flags, streams genericiooptions.IOStreams, role s
 	return cmd
 }
 
-func runGrant(ctx context.Context, o *GrantOptions, args []string) error {
-	if err := o.Complete(args); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	return o.Run(ctx)
-}
-
 func (o *GrantOptions) addFlags(cmd *cobra.Command) {
 	o.roleArgs.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.CreateRole, "create-role", false, "Create the ClusterRole with OpenShift's rules if the cluster lacks it.")
 	cmd.Flags().StringVar(&o.MetricsRole, "role", "", "For metrics: the ClusterRole to bind (registry-monitoring if present, else prometheus-scraper, created as the documentation defines it).")
 }
 
-// Complete reads arguments and builds clients.
-func (o *GrantOptions) Complete(args []string) error { return o.complete(args) }
+// Complete parses the role and subjects and builds clients.
+func (o *GrantOptions) Complete(f Factory, _ *cobra.Command, args []string) error {
+	return o.complete(f, args)
+}
 
 // Validate checks all input before anything is sent.
 func (o *GrantOptions) Validate() error {

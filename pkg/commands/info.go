@@ -26,7 +26,8 @@ type InfoOptions struct {
 	AuthFile string
 	Output   string
 
-	kf *kube.Flags
+	clients     *kube.Clients
+	newRegistry func(registry.Config) (*registry.Client, error)
 	genericiooptions.IOStreams
 }
 
@@ -49,8 +50,8 @@ type InfoResult struct {
 }
 
 // NewCmdInfo builds `info`.
-func NewCmdInfo(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &InfoOptions{kf: kf, IOStreams: streams}
+func NewCmdInfo(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &InfoOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "info [--internal|--public] [--check]",
 		Short: "Show the registry's hosts, route and CA, and check your credentials",
@@ -59,12 +60,7 @@ func NewCmdInfo(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Comma
   oc-registry info -q          # print only the host, for scripts
   oc-registry info -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	o.registryTarget.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.Check, "check", false, "Check that your current token works with the registry, and that the auth file's entry works as podman and skopeo will use it.")
@@ -76,9 +72,24 @@ func NewCmdInfo(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Comma
 	return cmd
 }
 
+// Complete normalizes --registry, builds the clients and reads the current
+// project (whose image streams discovery reads first; unknown is fine).
+func (o *InfoOptions) Complete(f Factory, _ *cobra.Command, _ []string) error {
+	o.newRegistry = f.Registry
+	if err := o.registryTarget.complete(); err != nil {
+		return err
+	}
+	var err error
+	if o.clients, err = f.KubeClients(); err != nil {
+		return err
+	}
+	o.registryTarget.namespace, _, _ = f.Namespace()
+	return nil
+}
+
 // Validate checks the flags.
 func (o *InfoOptions) Validate() error {
-	if err := o.registryTarget.validate(); err != nil {
+	if err := o.registryTarget.check(); err != nil {
 		return err
 	}
 	if o.Timeout <= 0 {
@@ -92,11 +103,7 @@ func (o *InfoOptions) Validate() error {
 
 // Run prints the information.
 func (o *InfoOptions) Run(ctx context.Context) error {
-	clients, err := o.kf.Clients()
-	if err != nil {
-		return err
-	}
-	o.registryTarget.namespace, _, _ = o.kf.Namespace()
+	clients := o.clients
 	if err := o.resolve(ctx, clients); err != nil {
 		return err
 	}
@@ -191,7 +198,7 @@ func (o *InfoOptions) check(ctx context.Context, user, secret string, caPEM, ext
 	if err != nil {
 		return err
 	}
-	c, err := registry.New(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: secret, Roots: pool, AllowRealms: o.AllowRealms, Timeout: o.Timeout})
+	c, err := o.newRegistry(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: secret, Roots: pool, AllowRealms: o.AllowRealms, Timeout: o.Timeout})
 	if err != nil {
 		return err
 	}

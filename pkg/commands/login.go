@@ -38,8 +38,10 @@ type LoginOptions struct {
 	Timeout         time.Duration
 	Output          string
 
-	kf           *kube.Flags
 	clients      *kube.Clients
+	kubeUser     string
+	newRegistry  func(registry.Config) (*registry.Client, error)
+	store        AuthStore
 	unreadableCA *cluster.UnreadableCAError
 	namespace    string
 	saNS         string
@@ -60,8 +62,8 @@ type LoginResult struct {
 }
 
 // NewCmdLogin builds `login`.
-func NewCmdLogin(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LoginOptions{kf: kf, IOStreams: streams}
+func NewCmdLogin(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LoginOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "login [--registry HOST] [-z SERVICEACCOUNT]",
 		Short: "Log in to the registry with your cluster token (no token on the command line)",
@@ -104,47 +106,46 @@ in the file are kept; the write is atomic and the file mode is 0600.`,
   # As root in a CI image: also let root's podman trust the registry CA
   oc-registry login --install-ca`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	o.registryTarget.addFlags(cmd)
-	f := cmd.Flags()
-	f.StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file to write (default: $REGISTRY_AUTH_FILE, else the containers default).")
-	f.StringVar(&o.AuthFile, "to", "", "Same as --registry-config (oc registry login compatible).")
-	f.BoolVar(&o.DockerConfig, "docker-config", false, "Also write ~/.docker/config.json (read by docker and crane).")
-	f.BoolVar(&o.SkipCheck, "skip-check", false, "Do not check the credentials against the registry.")
-	f.BoolVar(&o.Insecure, "insecure", false, "Do not verify the registry's TLS certificate when checking (not recommended).")
-	f.StringVar(&o.AuthBasic, "auth-basic", "", "USER:PASSWORD to store instead of a token (visible to other users of this machine: prefer a token).")
-	f.StringVarP(&o.ServiceAccount, "service-account", "z", "", "Log in as this service account (NAMESPACE:NAME, or NAME in the current namespace), with a token from the TokenRequest API.")
-	f.DurationVar(&o.Duration, "duration", time.Hour, "Lifetime of a service account token (the API server's minimum is 10m).")
-	f.StringVar(&o.Username, "username", "", "User name to store (the registry ignores it; default: your kubeconfig user name).")
-	f.StringVar(&o.CertDir, "cert-dir", "", "Install the registry CA in DIR/HOST/ca.crt, or in DIR/ca.crt when DIR already holds .crt files as podman's --cert-dir does (default: ~/.config/containers/certs.d; for root, oc-registry's own directory).")
-	f.BoolVar(&o.InstallSystemCA, "install-ca", false, "Install the registry CA in /etc/containers/certs.d, where root's podman and skopeo read it (system-wide: every user of this machine trusts it).")
-	f.StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) for the registry, instead of the one the cluster publishes; it is installed like that one.")
-	f.DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
-	f.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	fl := cmd.Flags()
+	fl.StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file to write (default: $REGISTRY_AUTH_FILE, else the containers default).")
+	fl.StringVar(&o.AuthFile, "to", "", "Same as --registry-config (oc registry login compatible).")
+	fl.BoolVar(&o.DockerConfig, "docker-config", false, "Also write ~/.docker/config.json (read by docker and crane).")
+	fl.BoolVar(&o.SkipCheck, "skip-check", false, "Do not check the credentials against the registry.")
+	fl.BoolVar(&o.Insecure, "insecure", false, "Do not verify the registry's TLS certificate when checking (not recommended).")
+	fl.StringVar(&o.AuthBasic, "auth-basic", "", "USER:PASSWORD to store instead of a token (visible to other users of this machine: prefer a token).")
+	fl.StringVarP(&o.ServiceAccount, "service-account", "z", "", "Log in as this service account (NAMESPACE:NAME, or NAME in the current namespace), with a token from the TokenRequest API.")
+	fl.DurationVar(&o.Duration, "duration", time.Hour, "Lifetime of a service account token (the API server's minimum is 10m).")
+	fl.StringVar(&o.Username, "username", "", "User name to store (the registry ignores it; default: your kubeconfig user name).")
+	fl.StringVar(&o.CertDir, "cert-dir", "", "Install the registry CA in DIR/HOST/ca.crt, or in DIR/ca.crt when DIR already holds .crt files as podman's --cert-dir does (default: ~/.config/containers/certs.d; for root, oc-registry's own directory).")
+	fl.BoolVar(&o.InstallSystemCA, "install-ca", false, "Install the registry CA in /etc/containers/certs.d, where root's podman and skopeo read it (system-wide: every user of this machine trusts it).")
+	fl.StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) for the registry, instead of the one the cluster publishes; it is installed like that one.")
+	fl.DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
+	fl.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
 	return cmd
 }
 
-// Complete builds the clients and resolves the namespace.
-func (o *LoginOptions) Complete() error {
+// Complete normalizes --registry, then builds the clients and reads the
+// project (for a bare -z NAME) unless --auth-basic with --registry needs no
+// cluster.
+func (o *LoginOptions) Complete(f Factory, _ *cobra.Command, _ []string) error {
+	o.newRegistry, o.store = f.Registry, f.AuthStore()
+	if err := o.registryTarget.complete(); err != nil {
+		return err
+	}
 	if o.AuthBasic != "" && o.Registry != "" {
 		return nil // a static password needs no cluster
 	}
 	var err error
-	if o.clients, err = o.kf.Clients(); err != nil {
+	if o.clients, err = f.KubeClients(); err != nil {
 		return err
 	}
-	if o.namespace, _, err = o.kf.Namespace(); err != nil {
+	if o.namespace, _, err = f.Namespace(); err != nil {
 		return err
 	}
+	o.kubeUser = f.KubeUser()
 	o.registryTarget.namespace = o.namespace
 	o.saNS, o.saName, err = parseServiceAccountFlag(o.ServiceAccount, o.namespace)
 	return err
@@ -152,7 +153,7 @@ func (o *LoginOptions) Complete() error {
 
 // Validate checks the flags before anything is sent.
 func (o *LoginOptions) Validate() error {
-	if err := o.registryTarget.validate(); err != nil {
+	if err := o.registryTarget.check(); err != nil {
 		return err
 	}
 	if o.Username != "" {
@@ -168,6 +169,9 @@ func (o *LoginOptions) Validate() error {
 		if o.ServiceAccount != "" {
 			return clierr.Usagef("--auth-basic and --service-account are mutually exclusive")
 		}
+	}
+	if err := checkServiceAccountFlag(o.ServiceAccount); err != nil {
+		return err
 	}
 	if o.ServiceAccount != "" && o.Duration < 10*time.Minute {
 		return clierr.Usagef("--duration %s is too short: the API server issues tokens for 10m or more", o.Duration)
@@ -232,7 +236,7 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 		}
 		res.AuthFiles = append(res.AuthFiles, where)
 		f.Path = f.Resolve()
-		if err := auth.UpdateRecord(ctx, func(r *auth.Record) {
+		if err := o.store.Update(ctx, func(r *auth.Record) {
 			r.Add(o.host, f)
 			if installed != nil {
 				r.CAs[o.host] = *installed
@@ -257,7 +261,7 @@ func (o *LoginOptions) check(ctx context.Context, user, token string, caPEM []by
 	if err != nil {
 		return err
 	}
-	c, err := registry.New(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: token,
+	c, err := o.newRegistry(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: token,
 		Roots: pool, Insecure: o.Insecure, AllowRealms: o.AllowRealms, Timeout: o.Timeout})
 	if err != nil {
 		return clierr.WithCode(clierr.CodeUsage, err)
@@ -366,19 +370,7 @@ func (o *LoginOptions) credentials(ctx context.Context) (string, string, *time.T
 		return "", "", nil, err
 	}
 	if user == "" {
-		raw, err := o.kf.RawConfig()
-		if err == nil {
-			ctxName := raw.CurrentContext
-			if o.kf.Overrides.CurrentContext != "" {
-				ctxName = o.kf.Overrides.CurrentContext
-			}
-			if c, ok := raw.Contexts[ctxName]; ok {
-				user = auth.DeriveUsername(c.AuthInfo)
-			}
-		}
-		if user == "" {
-			user = auth.DeriveUsername("")
-		}
+		user = auth.DeriveUsername(o.kubeUser)
 	}
 	var expires *time.Time
 	if exp, ok := auth.JWTExpiry(token); ok {

@@ -23,7 +23,6 @@ type roleArgs struct {
 	DryRunFlag      string
 	Output          string
 
-	kf        *kube.Flags
 	role      rbac.Role
 	metrics   bool
 	namespace string
@@ -43,9 +42,9 @@ func (a *roleArgs) addFlags(cmd *cobra.Command) {
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
 }
 
-// complete reads the role (unless preset by an alias) and subjects from
-// args and builds the clients.
-func (a *roleArgs) complete(args []string) error {
+// complete parses the role (unless preset by an alias) and the subjects,
+// then reads the project and builds the clients.
+func (a *roleArgs) complete(f Factory, args []string) error {
 	if a.RoleName == "" {
 		if len(args) == 0 {
 			return clierr.Usagef("missing ROLE: one of %s, metrics", strings.Join(rbac.RoleNames(), ", "))
@@ -53,21 +52,6 @@ func (a *roleArgs) complete(args []string) error {
 		a.RoleName, args = args[0], args[1:]
 	}
 	a.Names = args
-	ns, explicit, err := a.kf.Namespace()
-	if err != nil {
-		return err
-	}
-	a.namespace, a.explicit = ns, explicit
-	if a.clients, err = a.kf.Clients(); err != nil {
-		return err
-	}
-	a.client = rbacClient(a.clients)
-	return nil
-}
-
-// validate checks every input before anything is sent, so that one bad
-// subject leaves nothing half-applied.
-func (a *roleArgs) validate() error {
 	if a.RoleName == "metrics" {
 		a.metrics = true
 	} else {
@@ -82,16 +66,29 @@ func (a *roleArgs) validate() error {
 		return clierr.WithCode(clierr.CodeUsage, err)
 	}
 	a.subjects, a.warnings = subs, warns
-	switch d := rbac.DryRun(a.DryRunFlag); d {
+	a.dryRun = rbac.DryRun(a.DryRunFlag)
+	if a.namespace, a.explicit, err = f.Namespace(); err != nil {
+		return err
+	}
+	if a.clients, err = f.KubeClients(); err != nil {
+		return err
+	}
+	a.client = rbacClient(a.clients)
+	return nil
+}
+
+// validate checks every input before anything is sent, so that one bad
+// subject leaves nothing half-applied.
+func (a *roleArgs) validate() error {
+	switch a.dryRun {
 	case rbac.DryRunNone, rbac.DryRunClient, rbac.DryRunServer:
-		a.dryRun = d
 	default:
 		return clierr.Usagef(`invalid --dry-run %q: use "client", "server" or "none"`, a.DryRunFlag)
 	}
 	if err := usageIfErr(output.Validate(a.Output)); err != nil {
 		return err
 	}
-	if !a.metrics && a.namespace == "" {
+	if !a.metrics && a.namespace == "" && a.clients != nil {
 		return clierr.Usagef("no project: pass -n PROJECT")
 	}
 	return nil

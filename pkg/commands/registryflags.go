@@ -42,19 +42,27 @@ func (t *registryTarget) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&t.AllowRealms, "allow-realm", nil, "Send your token to this token-realm host too, when the registry's challenge names one other than itself (repeatable).")
 }
 
-func (t *registryTarget) validate() error {
+// complete normalizes --registry: a malformed host is a usage error.
+func (t *registryTarget) complete() error {
+	if t.Registry == "" {
+		return nil
+	}
+	h, err := registry.NormalizeHost(t.Registry, "--registry")
+	if err != nil {
+		return &clierr.Error{Err: err, Code: clierr.CodeUsage, Hint: "give host[:port], e.g. default-route-openshift-image-registry.apps.example.com"}
+	}
+	t.Registry = h
+	return nil
+}
+
+// check validates the flag combination, without changing anything
+// (--registry itself was checked by complete).
+func (t *registryTarget) check() error {
 	if t.Internal && t.Public {
 		return clierr.Usagef("--internal and --public are mutually exclusive")
 	}
 	if t.Registry != "" && (t.Internal || t.Public) {
 		return clierr.Usagef("--registry cannot be combined with --internal or --public")
-	}
-	if t.Registry != "" {
-		h, err := registry.NormalizeHost(t.Registry, "--registry")
-		if err != nil {
-			return &clierr.Error{Err: err, Code: clierr.CodeUsage, Hint: "give host[:port], e.g. default-route-openshift-image-registry.apps.example.com"}
-		}
-		t.Registry = h
 	}
 	for _, h := range t.AllowRealms {
 		if err := registry.ValidateHost(h, "--allow-realm"); err != nil {
@@ -62,6 +70,15 @@ func (t *registryTarget) validate() error {
 		}
 	}
 	return nil
+}
+
+// validate is complete and check, for the commands whose Validate still
+// comes first (push, tag, doctor, metrics).
+func (t *registryTarget) validate() error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	return t.complete()
 }
 
 // resolve finds the host. clients may be nil when --registry is given.
@@ -145,6 +162,13 @@ func parseServiceAccountFlag(v, namespace string) (string, string, error) {
 		return "", "", clierr.WithCode(clierr.CodeUsage, err)
 	}
 	return s.Namespace, s.Name, nil
+}
+
+// checkServiceAccountFlag checks the form of -z/--service-account without
+// the current project: NAMESPACE:NAME, or a bare NAME.
+func checkServiceAccountFlag(v string) error {
+	_, _, err := parseServiceAccountFlag(v, "default")
+	return err
 }
 
 // explainCheck adds the hint and exit code for a failed credential check.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
@@ -23,9 +22,8 @@ type RevokeOptions struct {
 }
 
 // NewCmdRevoke builds `revoke ROLE SUBJECT...`.
-func NewCmdRevoke(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmdRevoke(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &RevokeOptions{IOStreams: streams}
-	o.kf = kf
 	cmd := &cobra.Command{
 		Use:   "revoke ROLE [SUBJECT...] [-n PROJECT]",
 		Short: "Take a registry role away from users, groups or service accounts",
@@ -42,23 +40,17 @@ Only bindings oc-registry created are changed. Bindings made by hand or by
   # Also remove alice from registry-editor bindings made with 'oc policy'
   oc-registry revoke editor alice -n team-a --all-bindings`,
 		ValidArgsFunction: completeRoles,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(f, o),
 	}
 	o.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.AllBindings, "all-bindings", false, "Also change role bindings oc-registry did not create.")
 	return cmd
 }
 
-// Complete reads arguments and builds clients.
-func (o *RevokeOptions) Complete(args []string) error { return o.complete(args) }
+// Complete parses the role and subjects and builds clients.
+func (o *RevokeOptions) Complete(f Factory, _ *cobra.Command, args []string) error {
+	return o.complete(f, args)
+}
 
 // Validate checks all input.
 func (o *RevokeOptions) Validate() error { return o.validate() }

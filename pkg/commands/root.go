@@ -66,25 +66,26 @@ changes the level).`,
 		&cobra.Group{ID: "registry", Title: "The registry:"},
 		&cobra.Group{ID: "other", Title: "Other commands:"},
 	)
+	f := NewFactory(kf)
 	access := []*cobra.Command{
-		NewCmdGrant(kf, streams),
-		NewCmdRevoke(kf, streams),
-		NewCmdWhoCan(kf, streams),
-		NewCmdCanI(kf, streams),
+		NewCmdGrant(f, streams),
+		NewCmdRevoke(f, streams),
+		NewCmdWhoCan(f, streams),
+		NewCmdCanI(f, streams),
 		NewCmdDoctor(kf, streams),
 	}
 	for _, r := range []string{"viewer", "editor", "builder", "metrics"} {
-		access = append(access, NewCmdGrantAlias(kf, streams, r))
+		access = append(access, NewCmdGrantAlias(f, streams, r))
 	}
 	for _, c := range access {
 		c.GroupID = "access"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{
-		NewCmdLogin(kf, streams),
-		NewCmdLogout(kf, streams),
-		NewCmdInfo(kf, streams),
-		NewCmdToken(kf, streams),
+		NewCmdLogin(f, streams),
+		NewCmdLogout(f, streams),
+		NewCmdInfo(f, streams),
+		NewCmdToken(f, streams),
 	} {
 		c.GroupID = "login"
 		root.AddCommand(c)

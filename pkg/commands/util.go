@@ -9,34 +9,6 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 )
 
-// permissionArgs is what who-can and can-i share: the permission asked
-// about, where (metrics are cluster-wide), and the clients to ask with.
-type permissionArgs struct {
-	kf         *kube.Flags
-	permission rbac.Permission
-	namespace  string // "" for metrics
-	clients    *kube.Clients
-	client     *rbac.Client
-}
-
-func (p *permissionArgs) complete(arg string) error {
-	perm, err := rbac.ParsePermission(arg)
-	if err != nil {
-		return clierr.WithCode(clierr.CodeUsage, err)
-	}
-	p.permission = perm
-	if perm != rbac.Metrics {
-		if p.namespace, _, err = p.kf.Namespace(); err != nil {
-			return err
-		}
-	}
-	if p.clients, err = p.kf.Clients(); err != nil {
-		return err
-	}
-	p.client = rbacClient(p.clients)
-	return nil
-}
-
 // usageIfErr marks a flag-validation error as a usage error.
 func usageIfErr(err error) error {
 	if err == nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
@@ -29,8 +28,8 @@ type WhoCanResult struct {
 }
 
 // NewCmdWhoCan builds `who-can pull|push|metrics`.
-func NewCmdWhoCan(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &WhoCanOptions{permissionArgs: permissionArgs{kf: kf}, IOStreams: streams}
+func NewCmdWhoCan(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &WhoCanOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "who-can pull|push|metrics [-n PROJECT]",
 		Short: "List who may pull, push or read metrics, and through which binding",
@@ -45,22 +44,16 @@ match. Superusers (group system:masters) appear through cluster-admin.`,
   oc-registry who-can metrics -o json`,
 		ValidArgs: []string{"pull", "push", "metrics"},
 		Args:      cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:      runE(f, o),
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
 	return cmd
 }
 
 // Complete parses the permission and builds clients.
-func (o *WhoCanOptions) Complete(args []string) error { return o.complete(args[0]) }
+func (o *WhoCanOptions) Complete(f Factory, _ *cobra.Command, args []string) error {
+	return o.complete(f, args[0])
+}
 
 // Validate checks the flags.
 func (o *WhoCanOptions) Validate() error { return usageIfErr(output.Validate(o.Output)) }
