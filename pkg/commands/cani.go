@@ -15,8 +15,8 @@ import (
 // CanIOptions answers whether the current user (or --as) may pull, push or
 // read metrics.
 type CanIOptions struct {
-	Output string
-	Quiet  bool
+	output.Flags
+	Quiet bool
 
 	permissionArgs
 	stream string
@@ -43,15 +43,20 @@ the registry. Exit code 0 means yes and 5 means no, for CI gates.
 
 With STREAM, push also checks that you may create the image stream when it
 does not exist yet (the registry creates it as you on the first push).
-Use --as USER (and --as-group) to ask for someone else.`,
+
+Use --as USER to ask for someone else. The API server then knows only the
+groups you name with --as-group (repeatable), besides system:authenticated:
+it cannot look up USER's own groups, so a permission USER has through a
+group needs that --as-group.`,
 		Example: `  oc-registry can-i push -n team-a
   oc-registry can-i push app -n team-a --as system:serviceaccount:ci:pipeline
+  oc-registry can-i pull -n team-a --as carol --as-group qa
   oc-registry can-i metrics -q || echo "no metrics for me"`,
 		ValidArgs: []string{"pull", "push", "metrics"},
 		Args:      cobra.RangeArgs(1, 2),
 		RunE:      runE(f, o),
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	o.Flags.AddFlags(cmd.Flags())
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print nothing; answer with the exit code only.")
 	return cmd
 }
@@ -69,12 +74,26 @@ func (o *CanIOptions) Validate() error {
 	if o.stream != "" && o.permission == rbac.Metrics {
 		return clierr.Usagef("metrics takes no STREAM")
 	}
-	return usageIfErr(output.Validate(o.Output))
+	if o.Quiet && o.Format != "" {
+		return clierr.Usagef("-q answers with the exit code only; it does not go with -o")
+	}
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Run asks and answers.
 func (o *CanIOptions) Run(ctx context.Context) error {
 	ns := o.namespace
+	if o.permission != rbac.Metrics {
+		if !o.explicit && !o.Quiet {
+			noteProject(o.ErrOut, ns)
+		}
+		if err := checkProject(ctx, o.client, ns); err != nil {
+			return err
+		}
+	}
+	if as := o.clients.Config.Impersonate; as.UserName != "" && len(as.Groups) == 0 && !o.Quiet {
+		fmt.Fprintf(o.ErrOut, "note: asking as %s with no groups but system:authenticated: %s's own groups are not known here; add --as-group GROUP for each\n", as.UserName, as.UserName)
+	}
 	res := CanIResult{Permission: o.permission, Namespace: ns, Stream: o.stream}
 	allowed, reason, err := o.client.SelfAccess(ctx, rbac.Attributes(o.permission, ns, o.stream))
 	if err != nil {
@@ -87,7 +106,7 @@ func (o *CanIOptions) Run(ctx context.Context) error {
 		}
 	}
 	if !o.Quiet {
-		err = output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+		err = o.Print(o.Out, res, func(w io.Writer) error {
 			answer := "no"
 			if res.Allowed {
 				answer = "yes"

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -127,7 +129,7 @@ func namespace(name string) *corev1.Namespace {
 // Basic credentials whose password is the token.
 func fakeRegistry(t *testing.T, token string) (*httptest.Server, string, []byte) {
 	t.Helper()
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
 		if r.URL.Path != "/v2/" {
 			w.WriteHeader(http.StatusNotFound)
@@ -140,6 +142,8 @@ func fakeRegistry(t *testing.T, token string) (*httptest.Server, string, []byte)
 		w.Header().Set("WWW-Authenticate", `Basic realm="registry"`)
 		w.WriteHeader(http.StatusUnauthorized)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the TLS failures tests ask for
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	return srv, strings.TrimPrefix(srv.URL, "https://"), caPEM

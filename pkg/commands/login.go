@@ -17,6 +17,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -36,9 +37,10 @@ type LoginOptions struct {
 	CAFile          string
 	InstallSystemCA bool
 	Timeout         time.Duration
-	Output          string
+	output.Flags
 
 	clients      *kube.Clients
+	name         string
 	kubeUser     string
 	newRegistry  func(registry.Config) (*registry.Client, error)
 	store        AuthStore
@@ -60,6 +62,10 @@ type LoginResult struct {
 	Checked   bool       `json:"checked"`
 	Expires   *time.Time `json:"expires,omitempty"`
 }
+
+// defaultTokenDuration is --duration's default: the lifetime of a service
+// account token login and token ask for.
+const defaultTokenDuration = time.Hour
 
 // NewCmdLogin builds `login`.
 func NewCmdLogin(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
@@ -116,22 +122,24 @@ in the file are kept; the write is atomic and the file mode is 0600.`,
 	fl.BoolVar(&o.SkipCheck, "skip-check", false, "Do not check the credentials against the registry.")
 	fl.BoolVar(&o.Insecure, "insecure", false, "Do not verify the registry's TLS certificate when checking (not recommended).")
 	fl.StringVar(&o.AuthBasic, "auth-basic", "", "USER:PASSWORD to store instead of a token (visible to other users of this machine: prefer a token).")
-	fl.StringVarP(&o.ServiceAccount, "service-account", "z", "", "Log in as this service account (NAMESPACE:NAME, or NAME in the current namespace), with a token from the TokenRequest API.")
-	fl.DurationVar(&o.Duration, "duration", time.Hour, "Lifetime of a service account token (the API server's minimum is 10m).")
+	addServiceAccountFlag(cmd, func(fs *pflag.FlagSet, name, short, usage string) {
+		fs.StringVarP(&o.ServiceAccount, name, short, "", usage)
+	}, "Log in as this service account (NAMESPACE:NAME, or NAME in the current namespace), with a token from the TokenRequest API.")
+	fl.DurationVar(&o.Duration, "duration", defaultTokenDuration, "Lifetime of a service account token (the API server's minimum is 10m).")
 	fl.StringVar(&o.Username, "username", "", "User name to store (the registry ignores it; default: your kubeconfig user name).")
 	fl.StringVar(&o.CertDir, "cert-dir", "", "Install the registry CA in DIR/HOST/ca.crt, or in DIR/ca.crt when DIR already holds .crt files as podman's --cert-dir does (default: ~/.config/containers/certs.d; for root, oc-registry's own directory).")
 	fl.BoolVar(&o.InstallSystemCA, "install-ca", false, "Install the registry CA in /etc/containers/certs.d, where root's podman and skopeo read it (system-wide: every user of this machine trusts it).")
 	fl.StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) for the registry, instead of the one the cluster publishes; it is installed like that one.")
 	fl.DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
-	fl.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	o.Flags.AddFlags(fl)
 	return cmd
 }
 
 // Complete normalizes --registry, then builds the clients and reads the
 // project (for a bare -z NAME) unless --auth-basic with --registry needs no
 // cluster.
-func (o *LoginOptions) Complete(f Factory, _ *cobra.Command, _ []string) error {
-	o.newRegistry, o.store = f.Registry, f.AuthStore()
+func (o *LoginOptions) Complete(f Factory, cmd *cobra.Command, _ []string) error {
+	o.newRegistry, o.store, o.name = f.Registry, f.AuthStore(), displayName(cmd)
 	if err := o.registryTarget.complete(); err != nil {
 		return err
 	}
@@ -179,7 +187,7 @@ func (o *LoginOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return clierr.Usagef("--timeout must be positive")
 	}
-	return usageIfErr(output.Validate(o.Output))
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Run logs in. Nothing is written before the credentials have been
@@ -248,7 +256,7 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 			warnf(o.ErrOut, "could not note the login for logout: %v", err)
 		}
 	}
-	return output.Print(o.Out, o.Output, res, func(w io.Writer) error { return o.report(w, res) })
+	return o.Print(o.Out, res, func(w io.Writer) error { return o.report(w, res) })
 }
 
 // check tries the credentials against the registry, trusting what is
@@ -272,7 +280,7 @@ func (o *LoginOptions) check(ctx context.Context, user, token string, caPEM []by
 		if o.unreadableCA != nil && registry.CauseOf(err) == registry.CauseTLS {
 			return clierr.WithHint(err, "%v: ask a cluster admin for that CA, then pass it with --ca-file FILE", o.unreadableCA)
 		}
-		return explainCheck(err, o.host)
+		return explainCheck(err, o.host, o.name)
 	}
 	return nil
 }
@@ -343,13 +351,7 @@ func (o *LoginOptions) credentials(ctx context.Context) (string, string, *time.T
 	}
 	user := o.Username
 	if o.saName != "" {
-		var token string
-		var exp time.Time
-		err := kube.Quiet(func() error {
-			var err error
-			token, exp, err = auth.ServiceAccountToken(ctx, o.clients.Core, o.saNS, o.saName, o.Duration)
-			return err
-		})
+		token, exp, err := auth.ServiceAccountToken(kube.Quiet(ctx), o.clients.Core, o.saNS, o.saName, o.Duration)
 		if err != nil {
 			if apierrors.IsNotFound(err) {
 				return "", "", nil, clierr.WithHint(err, "create it first: kubectl create serviceaccount %s -n %s", o.saName, o.saNS)
@@ -393,7 +395,9 @@ func (o *LoginOptions) report(w io.Writer, res *LoginResult) error {
 	if res.Expires != nil {
 		left := time.Until(*res.Expires)
 		fmt.Fprintf(w, "  token expires %s (in %s)\n", res.Expires.Local().Format(time.RFC3339), humanDuration(left))
-		if left < time.Hour {
+		// A token as long as the default --duration is not worth a warning;
+		// a shorter one is (the minute allows for the time login took).
+		if left < defaultTokenDuration-time.Minute {
 			warnf(o.ErrOut, "the token expires in %s: log in again before then", humanDuration(left))
 		}
 	}

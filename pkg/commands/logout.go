@@ -17,7 +17,7 @@ import (
 type LogoutOptions struct {
 	registryTarget
 	AuthFile string
-	Output   string
+	output.Flags
 
 	clients *kube.Clients
 	store   AuthStore
@@ -54,7 +54,7 @@ Without --registry, the host is the one you last logged in to on this cluster.`,
 	}
 	o.registryTarget.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file (default: $REGISTRY_AUTH_FILE, else the containers default).")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	o.Flags.AddFlags(cmd.Flags())
 	return cmd
 }
 
@@ -78,7 +78,7 @@ func (o *LogoutOptions) Validate() error {
 	if err := o.registryTarget.check(); err != nil {
 		return err
 	}
-	return usageIfErr(output.Validate(o.Output))
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Run removes the entries.
@@ -131,7 +131,7 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 	if err != nil {
 		warnf(o.ErrOut, "could not update the login record: %v", err)
 	}
-	return output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+	return o.Print(o.Out, res, func(w io.Writer) error {
 		if len(res.Removed) == 0 {
 			_, err := fmt.Fprintf(w, "not logged in to %s\n", o.host)
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
@@ -21,8 +22,9 @@ type roleArgs struct {
 	Groups          []string
 	ServiceAccounts []string
 	DryRunFlag      string
-	Output          string
+	output.Flags
 
+	name      string // the display name, for hints
 	role      rbac.Role
 	metrics   bool
 	namespace string
@@ -36,15 +38,17 @@ type roleArgs struct {
 
 func (a *roleArgs) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&a.Groups, "group", nil, "Group to act on (repeatable).")
-	cmd.Flags().StringArrayVar(&a.ServiceAccounts, "serviceaccount", nil, "Service account NAMESPACE:NAME to act on, in any namespace (repeatable).")
-	cmd.Flags().StringVar(&a.DryRunFlag, "dry-run", "none", `"client" prints what would change without sending it; "server" sends it with dryRun=All.`)
-	cmd.Flags().StringVarP(&a.Output, "output", "o", "", "Output format: json or yaml (prints the binding).")
+	addServiceAccountFlag(cmd, func(fs *pflag.FlagSet, name, short, usage string) {
+		fs.StringArrayVarP(&a.ServiceAccounts, name, short, nil, usage)
+	}, "Service account NAMESPACE:NAME to act on, in any namespace (repeatable).")
+	cmd.Flags().StringVar(&a.DryRunFlag, "dry-run", "none", `"client" prints what would change without sending it; "server" sends it with dryRun=All. Give the value with "=": --dry-run=server.`)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
 }
 
 // complete parses the role (unless preset by an alias) and the subjects,
 // then reads the project and builds the clients.
-func (a *roleArgs) complete(f Factory, args []string) error {
+func (a *roleArgs) complete(f Factory, cmd *cobra.Command, args []string) error {
+	a.name = displayName(cmd)
 	if a.RoleName == "" {
 		if len(args) == 0 {
 			return clierr.Usagef("missing ROLE: one of %s, metrics", strings.Join(rbac.RoleNames(), ", "))
@@ -52,6 +56,16 @@ func (a *roleArgs) complete(f Factory, args []string) error {
 		a.RoleName, args = args[0], args[1:]
 	}
 	a.Names = args
+	if cmd.Flags().Changed("dry-run") && a.DryRunFlag == "client" {
+		// --dry-run takes an optional value, so "--dry-run server" is
+		// --dry-run=client and a user named "server".
+		for _, n := range a.Names {
+			if n == "client" || n == "server" || n == "none" {
+				return clierr.WithHint(clierr.Usagef("%q after --dry-run is taken as a user name: --dry-run takes its value after \"=\"", n),
+					"write --dry-run=%s", n)
+			}
+		}
+	}
 	if a.RoleName == "metrics" {
 		a.metrics = true
 	} else {
@@ -85,7 +99,7 @@ func (a *roleArgs) validate() error {
 	default:
 		return clierr.Usagef(`invalid --dry-run %q: use "client", "server" or "none"`, a.DryRunFlag)
 	}
-	if err := usageIfErr(output.Validate(a.Output)); err != nil {
+	if err := usageIfErr(a.Flags.Validate()); err != nil {
 		return err
 	}
 	if !a.metrics && a.namespace == "" && a.clients != nil {
@@ -99,8 +113,37 @@ func (a *roleArgs) warn(w io.Writer) {
 		fmt.Fprintln(w, "warning:", m)
 	}
 	if !a.metrics && !a.explicit {
-		fmt.Fprintf(w, "using project %q from your kubeconfig (pass -n to choose)\n", a.namespace)
+		noteProject(w, a.namespace)
 	}
+	if a.metrics && a.explicit {
+		warnf(w, "metrics access is cluster-wide: -n %s is ignored", a.namespace)
+	}
+}
+
+// noteProject says which project a command used when -n was not given.
+func noteProject(w io.Writer, namespace string) {
+	fmt.Fprintf(w, "using project %q from your kubeconfig (pass -n to choose)\n", namespace)
+}
+
+// displayName is the name the root shows in help ("oc-registry" or "oc
+// image-registry"), for hints.
+func displayName(cmd *cobra.Command) string {
+	if n := cmd.Root().Annotations[cobra.CommandDisplayNameAnnotation]; n != "" {
+		return n
+	}
+	return "oc-registry"
+}
+
+// addServiceAccountFlag declares --service-account with -z, and accepts
+// --serviceaccount, its other common spelling (oc policy uses it).
+func addServiceAccountFlag(cmd *cobra.Command, add func(fs *pflag.FlagSet, name, short, usage string), usage string) {
+	add(cmd.Flags(), "service-account", "z", usage)
+	cmd.Flags().SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "serviceaccount" {
+			name = "service-account"
+		}
+		return pflag.NormalizedName(name)
+	})
 }
 
 func (a *roleArgs) dryNote() string {

@@ -172,11 +172,11 @@ func checkServiceAccountFlag(v string) error {
 }
 
 // explainCheck adds the hint and exit code for a failed credential check.
-func explainCheck(err error, host string) error { return explainCheckFor(err, host, true) }
+func explainCheck(err error, host, name string) error { return explainCheckFor(err, host, name, true) }
 
 // explainCheckFor is explainCheck; login's hints may name its --insecure
 // and --skip-check, other commands' may not.
-func explainCheckFor(err error, host string, login bool) error {
+func explainCheckFor(err error, host, name string, login bool) error {
 	cause := registry.CauseOf(err)
 	switch {
 	case cause == registry.CauseUnauthorized:
@@ -184,7 +184,7 @@ func explainCheckFor(err error, host string, login bool) error {
 			Hint: "your token has expired or was revoked: run 'oc login' (or use --service-account for a robot token)"}
 	case cause == registry.CauseDenied:
 		return &clierr.Error{Err: err, Code: clierr.CodeForbidden,
-			Hint: "your token works, but you lack the permission: ask for a registry role (oc-registry can-i pull -n PROJECT)"}
+			Hint: "your token works, but you lack the permission: ask for a registry role (" + name + " can-i pull -n PROJECT)"}
 	case cause == registry.CauseTLS && login:
 		return clierr.WithHint(err, "trust the registry's CA with --ca-file FILE (login installs the cluster's CA when it publishes one), or pass --insecure to skip verification (not recommended)")
 	case cause == registry.CauseTLS:

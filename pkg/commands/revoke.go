@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
 	authzv1 "k8s.io/api/authorization/v1"
@@ -18,6 +18,7 @@ import (
 type RevokeOptions struct {
 	roleArgs
 	AllBindings bool
+	Quiet       bool
 	genericiooptions.IOStreams
 }
 
@@ -34,7 +35,7 @@ Only bindings oc-registry created are changed. Bindings made by hand or by
 'oc policy' that give the same role are listed and left alone, unless
 --all-bindings is given; then each one changed is named.`,
 		Example: `  oc-registry revoke editor alice -n team-a
-  oc-registry revoke builder --serviceaccount ci:pipeline -n team-a
+  oc-registry revoke builder -z ci:pipeline -n team-a
   oc-registry revoke metrics prom-scraper
 
   # Also remove alice from registry-editor bindings made with 'oc policy'
@@ -43,17 +44,24 @@ Only bindings oc-registry created are changed. Bindings made by hand or by
 		RunE:              runE(f, o),
 	}
 	o.addFlags(cmd)
+	o.Flags.AddFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&o.AllBindings, "all-bindings", false, "Also change role bindings oc-registry did not create.")
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print nothing on stdout; warnings and errors still go to stderr.")
 	return cmd
 }
 
 // Complete parses the role and subjects and builds clients.
-func (o *RevokeOptions) Complete(f Factory, _ *cobra.Command, args []string) error {
-	return o.complete(f, args)
+func (o *RevokeOptions) Complete(f Factory, cmd *cobra.Command, args []string) error {
+	return o.complete(f, cmd, args)
 }
 
 // Validate checks all input.
-func (o *RevokeOptions) Validate() error { return o.validate() }
+func (o *RevokeOptions) Validate() error {
+	if o.Quiet && o.Format != "" {
+		return clierr.Usagef("-q prints nothing; it does not go with -o")
+	}
+	return o.validate()
+}
 
 // Run removes the subjects and reports what still grants the permission.
 func (o *RevokeOptions) Run(ctx context.Context) error {
@@ -64,7 +72,7 @@ func (o *RevokeOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return explainWriteError(err, "clusterrolebindings", "")
 		}
-		res = &rbac.RevokeResult{}
+		res = rbac.NewRevokeResult()
 		if ch != nil {
 			res.Changes = append(res.Changes, *ch)
 		}
@@ -78,9 +86,24 @@ func (o *RevokeOptions) Run(ctx context.Context) error {
 			return explainWriteError(err, "rolebindings", o.namespace)
 		}
 	}
-	if o.Output != "" {
-		return output.Print(o.Out, o.Output, res, nil)
+	if o.Format != "" {
+		if err := o.Print(o.Out, res, nil); err != nil {
+			return err
+		}
+	} else if !o.Quiet {
+		o.report(res)
 	}
+	for _, h := range res.Remaining {
+		fmt.Fprintf(o.ErrOut, "warning: %s still holds %s through %s, which oc-registry did not create\n", rbac.SubjectString(h.Subject), h.Role, h.Binding)
+	}
+	if len(res.Remaining) > 0 {
+		fmt.Fprintln(o.ErrOut, "hint: add --all-bindings to remove them there too")
+	}
+	return o.verify(ctx, len(res.Changes) > 0)
+}
+
+// report prints what changed, or that nothing did.
+func (o *RevokeOptions) report(res *rbac.RevokeResult) {
 	for _, ch := range res.Changes {
 		where := ""
 		if ch.Namespace != "" {
@@ -104,18 +127,13 @@ func (o *RevokeOptions) Run(ctx context.Context) error {
 		}
 		fmt.Fprintf(o.Out, "nothing to revoke: no binding from oc-registry gives them %s\n", what)
 	}
-	for _, h := range res.Remaining {
-		fmt.Fprintf(o.ErrOut, "warning: %s still holds %s through %s, which oc-registry did not create\n", rbac.SubjectString(h.Subject), h.Role, h.Binding)
-	}
-	if len(res.Remaining) > 0 {
-		fmt.Fprintln(o.ErrOut, "hint: add --all-bindings to remove them there too")
-	}
-	return o.verify(ctx)
 }
 
 // verify tells the user whether each subject lost the permission; other
-// bindings (a group, cluster-wide roles) can still grant it.
-func (o *RevokeOptions) verify(ctx context.Context) error {
+// bindings (a group, cluster-wide roles) can still grant it. When nothing
+// was removed, "nothing to revoke" has said it: only a subject that still
+// has the permission is named (on stderr).
+func (o *RevokeOptions) verify(ctx context.Context, changed bool) error {
 	if o.dryRun != rbac.DryRunNone {
 		return nil
 	}
@@ -133,7 +151,7 @@ func (o *RevokeOptions) verify(ctx context.Context) error {
 			return fmt.Errorf("verifying the revoke: %w", err)
 		case ok:
 			fmt.Fprintf(o.ErrOut, "warning: %s can still %s%s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace), o.through(ctx, s, a, p))
-		default:
+		case changed && !o.Quiet && o.Format == "":
 			fmt.Fprintf(o.Out, "%s can no longer %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
 		}
 	}
@@ -152,7 +170,7 @@ func (o *RevokeOptions) through(ctx context.Context, s rbacv1.Subject, a authzv1
 		}
 	}
 	if len(via) == 0 {
-		return fmt.Sprintf(" through a group or another binding: see 'oc-registry who-can %s -n %s'", p, o.namespace)
+		return fmt.Sprintf(" through a group or another binding: see '%s who-can %s -n %s'", o.name, p, o.namespace)
 	}
 	return " through " + strings.Join(via, ", ")
 }

@@ -105,8 +105,20 @@ changes the level).`,
 	root.SetCompletionCommandGroupID("other")
 	for _, c := range root.Commands() {
 		wrapArgs(c)
+		useDisplayName(c, name)
 	}
 	return root
+}
+
+// useDisplayName writes the examples with the name the user runs us as:
+// a krew user has only "kubectl image-registry", not oc-registry.
+func useDisplayName(c *cobra.Command, name string) {
+	if name != "oc-registry" {
+		c.Example = strings.ReplaceAll(c.Example, "oc-registry ", name+" ")
+	}
+	for _, sub := range c.Commands() {
+		useDisplayName(sub, name)
+	}
 }
 
 // unknownCommand rejects arguments to the root command as a usage error, with

@@ -11,6 +11,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -40,8 +41,10 @@ To keep it out of scrollback it refuses to print to a terminal unless --show.`,
 		Args: cobra.NoArgs,
 		RunE: runE(f, o),
 	}
-	cmd.Flags().StringVarP(&o.ServiceAccount, "service-account", "z", "", "Service account NAMESPACE:NAME (or NAME in the current namespace).")
-	cmd.Flags().DurationVar(&o.Duration, "duration", time.Hour, "Lifetime of a service account token (10m or more).")
+	addServiceAccountFlag(cmd, func(fs *pflag.FlagSet, name, short, usage string) {
+		fs.StringVarP(&o.ServiceAccount, name, short, "", usage)
+	}, "Service account NAMESPACE:NAME (or NAME in the current namespace).")
+	cmd.Flags().DurationVar(&o.Duration, "duration", defaultTokenDuration, "Lifetime of a service account token (10m or more).")
 	cmd.Flags().BoolVar(&o.Show, "show", false, "Print even when stdout is a terminal.")
 	return cmd
 }
@@ -82,10 +85,7 @@ func (o *TokenOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = kube.Quiet(func() error {
-			token, _, err = auth.ServiceAccountToken(ctx, o.clients.Core, saNS, saName, o.Duration)
-			return err
-		})
+		token, _, err = auth.ServiceAccountToken(kube.Quiet(ctx), o.clients.Core, saNS, saName, o.Duration)
 		if err != nil {
 			return err
 		}

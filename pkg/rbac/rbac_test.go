@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -44,6 +45,9 @@ func TestParseSubjects(t *testing.T) {
 		{name: "group-like user warns", names: []string{"system:authenticated"}, want: []rbacv1.Subject{user("system:authenticated")}, wantWarn: "looks like a group"},
 		{name: "colon user warns", names: []string{"kube:admin"}, want: []rbacv1.Subject{user("kube:admin")}, wantWarn: "contains a colon"},
 		{name: "slash refused", names: []string{"a/b"}, wantErr: "no spaces or slashes"},
+		{name: "comma in a group", groups: []string{"qa,developers"}, wantErr: "repeat the flag for each group (--group qa --group developers)"},
+		{name: "comma in a user", names: []string{"alice,bob"}, wantErr: "give each user as its own argument (alice bob)"},
+		{name: "comma in a service account", sas: []string{"ci:a,ci:b"}, wantErr: "repeat the flag"},
 		{name: "bad robot project", names: []string{"system:serviceaccounts:Nope"}, wantErr: "is not a project name"},
 	}
 	for _, tt := range tests {
@@ -267,5 +271,27 @@ func TestCheckProjectMissing(t *testing.T) {
 	c, _ := newFakeClient()
 	if err := c.CheckProject(context.Background(), "nope"); err == nil || !strings.Contains(err.Error(), `project "nope"`) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestHideSystem(t *testing.T) {
+	hs := []Holder{
+		{Subject: sa("kube-system", "generic-garbage-collector"), Binding: "ClusterRoleBinding/system:controller:generic-garbage-collector"},
+		{Subject: user("alice"), Binding: "RoleBinding/oc-registry-editor"},
+		{Subject: group("system:masters"), Binding: "ClusterRoleBinding/cluster-admin"},
+	}
+	shown, hidden := HideSystem(hs)
+	if hidden != 1 || len(shown) != 2 || shown[0].Subject.Name != "alice" || shown[1].Subject.Name != "system:masters" {
+		t.Fatalf("HideSystem: %v, %d hidden", shown, hidden)
+	}
+	if shown, _ := HideSystem(nil); shown == nil {
+		t.Fatal("HideSystem(nil) is nil: JSON would say null")
+	}
+}
+
+func TestRevokeResultJSONHasEmptyLists(t *testing.T) {
+	b, _ := json.Marshal(NewRevokeResult())
+	if string(b) != `{"changes":[],"stillBoundElsewhere":[]}` {
+		t.Fatalf("empty revoke result: %s", b)
 	}
 }
