@@ -77,7 +77,7 @@ func NewCmdInfo(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 // Complete normalizes --registry, builds the clients and reads the current
 // project (whose image streams discovery reads first; unknown is fine).
 func (o *InfoOptions) Complete(f Factory, cmd *cobra.Command, _ []string) error {
-	o.newRegistry, o.name = f.Registry, displayName(cmd)
+	o.newRegistry, o.name = f.Registry, programName(cmd)
 	if err := o.registryTarget.complete(); err != nil {
 		return err
 	}

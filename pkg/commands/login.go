@@ -139,7 +139,7 @@ in the file are kept; the write is atomic and the file mode is 0600.`,
 // project (for a bare -z NAME) unless --auth-basic with --registry needs no
 // cluster.
 func (o *LoginOptions) Complete(f Factory, cmd *cobra.Command, _ []string) error {
-	o.newRegistry, o.store, o.name = f.Registry, f.AuthStore(), displayName(cmd)
+	o.newRegistry, o.store, o.name = f.Registry, f.AuthStore(), programName(cmd)
 	if err := o.registryTarget.complete(); err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (a *roleArgs) addFlags(cmd *cobra.Command) {
 // complete parses the role (unless preset by an alias) and the subjects,
 // then reads the project and builds the clients.
 func (a *roleArgs) complete(f Factory, cmd *cobra.Command, args []string) error {
-	a.name = displayName(cmd)
+	a.name = programName(cmd)
 	if a.RoleName == "" {
 		if len(args) == 0 {
 			return clierr.Usagef("missing ROLE: one of %s, metrics", strings.Join(rbac.RoleNames(), ", "))
@@ -123,15 +123,6 @@ func (a *roleArgs) warn(w io.Writer) {
 // noteProject says which project a command used when -n was not given.
 func noteProject(w io.Writer, namespace string) {
 	fmt.Fprintf(w, "using project %q from your kubeconfig (pass -n to choose)\n", namespace)
-}
-
-// displayName is the name the root shows in help ("oc-registry" or "oc
-// image-registry"), for hints.
-func displayName(cmd *cobra.Command) string {
-	if n := cmd.Root().Annotations[cobra.CommandDisplayNameAnnotation]; n != "" {
-		return n
-	}
-	return "oc-registry"
 }
 
 // addServiceAccountFlag declares --service-account with -z, and accepts

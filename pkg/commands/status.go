@@ -14,6 +14,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/status"
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	appsclient "k8s.io/client-go/kubernetes/typed/apps/v1"
 )
@@ -157,26 +158,38 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 // stderr each time the verdict changes.
 func (o *StatusOptions) wait(ctx context.Context, r *status.Report) (*status.Report, bool, error) {
 	start := o.now()
-	deadline := time.NewTimer(o.Timeout)
-	defer deadline.Stop()
 	last := ""
-	for r.Verdict != status.Healthy {
-		if r.Summary != last {
+	say := func(r *status.Report) {
+		if r.Verdict != status.Healthy && r.Summary != last {
 			fmt.Fprintf(o.ErrOut, "waiting (%s): %s\n", o.now().Sub(start).Round(time.Second), r.Summary)
 			last = r.Summary
 		}
-		select {
-		case <-ctx.Done():
+	}
+	if r.Verdict != status.Healthy {
+		say(r)
+		// Collect gets ctx, not the poll's own: a scrape in flight when
+		// --timeout passes finishes, and the timeout is seen between polls.
+		var collectErr error
+		err := wait.PollUntilContextTimeout(ctx, o.interval, o.Timeout, false, func(context.Context) (bool, error) {
+			next, err := status.Collect(ctx, o.clients, o.namespace, o.now())
+			if err != nil {
+				collectErr = err
+				return false, err
+			}
+			r = next
+			say(r)
+			return r.Verdict == status.Healthy, nil
+		})
+		switch {
+		case ctx.Err() != nil:
 			return nil, false, ctx.Err()
-		case <-deadline.C:
+		case collectErr != nil:
+			return nil, false, collectErr
+		case wait.Interrupted(err):
 			return r, true, nil
-		case <-time.After(o.interval):
-		}
-		next, err := status.Collect(ctx, o.clients, o.namespace, o.now())
-		if err != nil {
+		case err != nil:
 			return nil, false, err
 		}
-		r = next
 	}
 	if last != "" {
 		fmt.Fprintf(o.ErrOut, "healthy after %s\n", o.now().Sub(start).Round(time.Second))

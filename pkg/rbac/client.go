@@ -10,6 +10,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	authzclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 	rbacclient "k8s.io/client-go/kubernetes/typed/rbac/v1"
@@ -232,21 +233,21 @@ func (c *Client) Access(ctx context.Context, s rbacv1.Subject, a authzv1.Resourc
 
 // AccessEventually retries Access for a short while: RBAC caches catch up
 // with a new binding within milliseconds, but not instantly.
+// After about two seconds the last answer stands.
 func (c *Client) AccessEventually(ctx context.Context, s rbacv1.Subject, a authzv1.ResourceAttributes, want bool) (bool, error) {
 	var got bool
-	var err error
-	for i := 0; i < 20; i++ {
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 2*time.Second, true, func(context.Context) (bool, error) {
+		var err error
 		got, _, err = c.Access(ctx, s, a)
-		if err != nil || got == want {
-			return got, err
-		}
-		select {
-		case <-ctx.Done():
-			return got, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		return err != nil || got == want, err
+	})
+	if ctx.Err() != nil {
+		return got, ctx.Err()
 	}
-	return got, nil
+	if wait.Interrupted(err) {
+		return got, nil
+	}
+	return got, err
 }
 
 // SelfAccess asks whether the current user may do a (SelfSubjectAccessReview).
