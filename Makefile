@@ -13,7 +13,7 @@ export CGO_ENABLED := 0
 TOOLS   := $(CURDIR)/.cache/tools/bin
 CRANE   := $(TOOLS)/crane
 
-.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-snapshot
+.PHONY: build install deps test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-snapshot
 
 build:
 	$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/oc-registry ./cmd/oc-registry
@@ -24,9 +24,15 @@ install: build
 	install -m 0755 bin/oc-registry $(BINDIR)/oc-registry
 	ln -f $(BINDIR)/oc-registry $(BINDIR)/kubectl-image_registry
 
-# Everything CI runs: lint, generated docs up to date, unit tests, fuzz seeds,
-# end-to-end tests on the local cluster (started and stopped by the suite).
-test: lint docs-check unit fuzz e2e
+# Everything CI runs: the packages the suites use, lint, generated docs up to
+# date, unit tests, fuzz seeds, end-to-end tests on the local cluster (started
+# and stopped by the suite).
+test: deps lint docs-check unit fuzz e2e
+
+# skopeo, podman, promtool (Debian's prometheus) and kubectl: installed when
+# missing and root, else one line names them (hack/deps.sh).
+deps:
+	@./hack/deps.sh
 
 unit:
 	$(GO) test -tags $(TAGS) -count=1 ./...
