@@ -147,27 +147,13 @@ func (o *GrantOptions) Run(ctx context.Context) error {
 	} else {
 		o.report(res.Binding.Name, "rolebinding", res.Created, res.Added)
 	}
-	return o.verify(ctx, strongest(o.role.Grants))
+	return o.verify(ctx, o.role.Strongest())
 }
 
 func (o *GrantOptions) runMetrics(ctx context.Context) error {
-	role := o.MetricsRole
-	create := o.CreateRole
-	if role == "" {
-		role = rbac.MetricsRoles[0]
-		// Only "not found" means the cluster lacks OpenShift's role: a
-		// timeout or any other error is reported, not answered by creating
-		// prometheus-scraper.
-		_, err := o.client.EnsureClusterRole(ctx, role, nil, false, rbac.DryRunNone)
-		switch {
-		case errors.Is(err, rbac.ErrRoleMissing):
-			role, create = rbac.MetricsRoles[1], true
-		case err != nil:
-			return err
-		}
-	}
-	if role == "prometheus-scraper" {
-		create = true
+	role, create, err := o.client.MetricsRole(ctx, o.MetricsRole, o.CreateRole)
+	if err != nil {
+		return err
 	}
 	roleCreated, err := o.client.EnsureClusterRole(ctx, role, []rbacv1.PolicyRule{rbac.MetricsRule}, create, o.dryRun)
 	if err != nil {
@@ -234,9 +220,9 @@ func (o *GrantOptions) verify(ctx context.Context, p rbac.Permission) error {
 		case err != nil:
 			return fmt.Errorf("verifying the grant: %w", err)
 		case ok:
-			fmt.Fprintf(o.resultOut(), "%s can now %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
+			fmt.Fprintf(o.resultOut(), "%s can now %s\n", rbac.SubjectString(s), p.Phrase(o.namespace))
 		default:
-			fmt.Fprintf(o.ErrOut, "warning: the API server says %s still cannot %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
+			fmt.Fprintf(o.ErrOut, "warning: the API server says %s still cannot %s\n", rbac.SubjectString(s), p.Phrase(o.namespace))
 		}
 	}
 	return nil

@@ -147,26 +147,6 @@ func (a *roleArgs) dryNote() string {
 	return ""
 }
 
-// strongest is the permission a role is best described by.
-func strongest(perms []rbac.Permission) rbac.Permission {
-	for _, p := range perms {
-		if p == rbac.Push {
-			return p
-		}
-	}
-	return perms[0]
-}
-
-func verbPhrase(p rbac.Permission, namespace string) string {
-	switch p {
-	case rbac.Push:
-		return "push to project " + namespace
-	case rbac.Pull:
-		return "pull from project " + namespace
-	}
-	return "read registry metrics"
-}
-
 // explainWriteError adds the hint for the usual reasons a binding write fails.
 func explainWriteError(err error, what, namespace string) error {
 	msg := err.Error()

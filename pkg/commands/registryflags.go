@@ -90,11 +90,6 @@ func (t *registryTarget) resolve(ctx context.Context, clients *kube.Clients) err
 	if clients == nil {
 		return errors.New("no registry host: pass --registry")
 	}
-	info, err := cluster.Lookup(ctx, clients.Dynamic, clients.Core, t.namespace)
-	if err != nil {
-		return err
-	}
-	t.info = info
 	prefer := ""
 	switch {
 	case t.Internal:
@@ -102,7 +97,12 @@ func (t *registryTarget) resolve(ctx context.Context, clients *kube.Clients) err
 	case t.Public:
 		prefer = "public"
 	}
-	c, err := info.Choose(prefer, func(h string) bool { return cluster.Reachable(h, 2*time.Second) })
+	info, c, err := cluster.Find(ctx, clients.Dynamic, clients.Core, t.namespace, prefer,
+		func(h string) bool { return cluster.Reachable(h, 2*time.Second) })
+	if info == nil && err != nil {
+		return err
+	}
+	t.info = info
 	if err != nil {
 		return clierr.WithHint(err, "pass --registry HOST")
 	}
@@ -111,19 +111,15 @@ func (t *registryTarget) resolve(ctx context.Context, clients *kube.Clients) err
 }
 
 // resolveLoggedIn finds the host for commands that use credentials (push,
-// tag, logout): without --registry, --internal or --public, the host login
-// last wrote credentials for, for this API server; else the cluster's
-// choice, or another of the registry's hosts if only that one has
-// credentials in file.
+// tag, logout), by cluster.LastLogin and Registry.WithCredentials.
 func (t *registryTarget) resolveLoggedIn(ctx context.Context, clients *kube.Clients, file auth.AuthFile) error {
 	explicit := t.Registry != "" || t.Internal || t.Public
+	has := func(h string) bool { _, ok := file.Get(h); return ok }
 	if !explicit && clients != nil {
 		if rec, err := auth.LoadRecord(); err == nil {
-			if host := rec.Servers[clients.Config.Host]; host != "" && registry.ValidateHost(host, "") == nil {
-				if _, ok := file.Get(host); ok {
-					t.host, t.source = host, "your last login"
-					return nil
-				}
+			if c, ok := cluster.LastLogin(rec.Servers[clients.Config.Host], has); ok {
+				t.host, t.source = c.Host, c.Source
+				return nil
 			}
 		}
 	}
@@ -133,18 +129,8 @@ func (t *registryTarget) resolveLoggedIn(ctx context.Context, clients *kube.Clie
 	if explicit || t.info == nil {
 		return nil
 	}
-	if _, ok := file.Get(t.host); ok {
-		return nil
-	}
-	for _, h := range append(append([]string{t.info.Internal}, t.info.Public...), t.info.Route, t.info.Service) {
-		if h == "" || h == t.host {
-			continue
-		}
-		if _, ok := file.Get(h); ok {
-			t.host, t.source = h, "the registry host you logged in to"
-			return nil
-		}
-	}
+	c := t.info.WithCredentials(cluster.Choice{Host: t.host, Source: t.source}, has)
+	t.host, t.source = c.Host, c.Source
 	return nil
 }
 

@@ -139,7 +139,7 @@ func (o *RevokeOptions) verify(ctx context.Context, changed bool) error {
 	}
 	p := rbac.Metrics
 	if !o.metrics {
-		p = strongest(o.role.Grants)
+		p = o.role.Strongest()
 	}
 	a := rbac.Attributes(p, o.namespace, "")
 	for _, s := range o.subjects {
@@ -150,9 +150,9 @@ func (o *RevokeOptions) verify(ctx context.Context, changed bool) error {
 		case err != nil:
 			return fmt.Errorf("verifying the revoke: %w", err)
 		case ok:
-			fmt.Fprintf(o.ErrOut, "warning: %s can still %s%s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace), o.through(ctx, s, a, p))
+			fmt.Fprintf(o.ErrOut, "warning: %s can still %s%s\n", rbac.SubjectString(s), p.Phrase(o.namespace), o.through(ctx, s, a, p))
 		case changed && !o.Quiet && o.Format == "":
-			fmt.Fprintf(o.Out, "%s can no longer %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
+			fmt.Fprintf(o.Out, "%s can no longer %s\n", rbac.SubjectString(s), p.Phrase(o.namespace))
 		}
 	}
 	return nil

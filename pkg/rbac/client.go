@@ -107,6 +107,27 @@ func (c *Client) EnsureClusterRole(ctx context.Context, name string, rules []rba
 	return true, nil
 }
 
+// MetricsRole decides which ClusterRole `grant metrics` binds, and
+// whether it must be created: role when given; else OpenShift's
+// registry-monitoring when the cluster has it, else the documentation's
+// prometheus-scraper, created. Only "not found" means the cluster lacks
+// registry-monitoring: any other error (a timeout) is returned, not
+// answered by creating another role. prometheus-scraper is always created
+// when missing, as the documentation defines it.
+func (c *Client) MetricsRole(ctx context.Context, role string, create bool) (string, bool, error) {
+	if role == "" {
+		role = MetricsRoles[0]
+		_, err := c.EnsureClusterRole(ctx, role, nil, false, DryRunNone)
+		switch {
+		case errors.Is(err, ErrRoleMissing):
+			role, create = MetricsRoles[1], true
+		case err != nil:
+			return "", false, err
+		}
+	}
+	return role, create || role == MetricsRoles[1], nil
+}
+
 // GrantResult says what a grant changed.
 type GrantResult struct {
 	Binding *rbacv1.RoleBinding `json:"binding"`

@@ -9,8 +9,11 @@ import (
 	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 func user(n string) rbacv1.Subject {
@@ -293,5 +296,53 @@ func TestRevokeResultJSONHasEmptyLists(t *testing.T) {
 	b, _ := json.Marshal(NewRevokeResult())
 	if string(b) != `{"changes":[],"stillBoundElsewhere":[]}` {
 		t.Fatalf("empty revoke result: %s", b)
+	}
+}
+
+func TestMetricsRole(t *testing.T) {
+	monitoring := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "registry-monitoring"}}
+	tests := []struct {
+		name       string
+		objs       []runtime.Object
+		getErr     error
+		role       string
+		create     bool
+		want       string
+		wantCreate bool
+		wantErr    string
+	}{
+		{name: "OpenShift's role when present", objs: []runtime.Object{monitoring}, want: "registry-monitoring"},
+		{name: "prometheus-scraper when it is missing", want: "prometheus-scraper", wantCreate: true},
+		{name: "a probe timeout is an error, not a missing role", getErr: apierrors.NewTimeoutError("slow", 1), wantErr: "reading cluster role \"registry-monitoring\""},
+		{name: "--role as given", role: "custom", create: true, want: "custom", wantCreate: true},
+		{name: "--role prometheus-scraper is created when missing", role: "prometheus-scraper", want: "prometheus-scraper", wantCreate: true},
+	}
+	for _, tt := range tests {
+		cs := fake.NewClientset(tt.objs...)
+		if tt.getErr != nil {
+			cs.PrependReactor("get", "clusterroles", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, tt.getErr })
+		}
+		c := &Client{RBAC: cs.RbacV1(), Authz: cs.AuthorizationV1(), Core: cs.CoreV1()}
+		role, create, err := c.MetricsRole(context.Background(), tt.role, tt.create)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: err %v, want %q", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || role != tt.want || create != tt.wantCreate {
+			t.Errorf("%s: %q create=%v err=%v; want %q create=%v", tt.name, role, create, err, tt.want, tt.wantCreate)
+		}
+	}
+}
+
+func TestRoleWords(t *testing.T) {
+	editor, _ := LookupRole("editor")
+	viewer, _ := LookupRole("viewer")
+	if editor.Strongest() != Push || viewer.Strongest() != Pull {
+		t.Fatal("Strongest")
+	}
+	if Push.Phrase("p") != "push to project p" || Pull.Phrase("p") != "pull from project p" || Metrics.Phrase("") != "read registry metrics" {
+		t.Fatal("Phrase")
 	}
 }
