@@ -47,7 +47,9 @@ does not exist yet (the registry creates it as you on the first push).
 Use --as USER to ask for someone else. The API server then knows only the
 groups you name with --as-group (repeatable), besides system:authenticated:
 it cannot look up USER's own groups, so a permission USER has through a
-group needs that --as-group.`,
+group needs that --as-group.
+
+-o json|yaml prints {"permission", "namespace", "stream", "allowed", "reason"}.`,
 		Example: `  oc-registry can-i push -n team-a
   oc-registry can-i push app -n team-a --as system:serviceaccount:ci:pipeline
   oc-registry can-i pull -n team-a --as carol --as-group qa

@@ -57,6 +57,13 @@ func NewCmdInfo(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info [--internal|--public] [--check]",
 		Short: "Show the registry's hosts, route and CA, and check your credentials",
+		Long: `Show the registry host a command would use and where it came from, the
+hosts the cluster publishes (what you may not read is said to be so), the CA,
+and with --check whether your token and the auth file's entry work.
+
+-o json|yaml prints {"registry", "source", "cluster": {"internal", "public",
+"route", "service", "from", "unreadable"}, "caSource", "checked", "checkError",
+"authFile", "authFileChecked", "authFileError", "podmanTrustError"}.`,
 		Example: `  oc-registry info
   oc-registry info --public --check
   oc-registry info -q          # print only the host, for scripts

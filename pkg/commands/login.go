@@ -99,7 +99,10 @@ on another host only with --allow-realm HOST.
 
 Credentials go to --registry-config, else $REGISTRY_AUTH_FILE, else the
 containers default (${XDG_RUNTIME_DIR}/containers/auth.json). Other entries
-in the file are kept; the write is atomic and the file mode is 0600.`,
+in the file are kept; the write is atomic and the file mode is 0600.
+
+-o json|yaml prints {"registry", "source", "username", "authFiles": [FILE],
+"caFile", "caSource", "checked", "expires"} (expires only when the token says).`,
 		Example: `  # Log in as yourself; podman and skopeo can push right after
   oc-registry login
 

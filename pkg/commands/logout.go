@@ -46,7 +46,9 @@ stay.
 With -a FILE only that file is touched: a CI job with its own auth file
 does not log out a neighbour sharing the same HOME.
 
-Without --registry, the host is the one you last logged in to on this cluster.`,
+Without --registry, the host is the one you last logged in to on this cluster.
+
+-o json|yaml prints {"registry", "removedFrom": [FILE], "caRemoved"}.`,
 		Example: `  oc-registry logout
   oc-registry logout --registry default-route-openshift-image-registry.apps.example.com`,
 		Args: cobra.NoArgs,

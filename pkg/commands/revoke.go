@@ -33,7 +33,12 @@ binding). A binding left with no subjects is deleted.
 
 Only bindings oc-registry created are changed. Bindings made by hand or by
 'oc policy' that give the same role are listed and left alone, unless
---all-bindings is given; then each one changed is named.`,
+--all-bindings is given; then each one changed is named.
+
+-o json|yaml prints {"changes": [{"kind", "name", "namespace", "removed": [SUBJECT],
+"deleted", "managedByOcRegistry"}], "stillBoundElsewhere": [{"subject", "binding",
+"role", "managedByOcRegistry"}]}, where SUBJECT is {"kind", "name", "namespace"}; both
+lists are [] when empty. -q prints nothing on stdout.`,
 		Example: `  oc-registry revoke editor alice -n team-a
   oc-registry revoke builder -z ci:pipeline -n team-a
   oc-registry revoke metrics prom-scraper

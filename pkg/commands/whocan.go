@@ -44,7 +44,11 @@ get on registry/metrics. Custom and aggregated roles count when their rules
 match. Superusers (group system:masters) appear through cluster-admin.
 Kubernetes controllers' own bindings (system:controller:*, such as the
 garbage collector's) are left out, and counted on stderr; --include-system
-lists them too.`,
+lists them too.
+
+-o json|yaml prints {"permission", "namespace", "holders": [{"subject": {"kind",
+"name", "namespace"}, "binding", "role", "managedByOcRegistry"}]}; holders is []
+when nobody holds it.`,
 		Example: `  oc-registry who-can push -n team-a
   oc-registry who-can metrics -o json`,
 		ValidArgs: []string{"pull", "push", "metrics"},
