@@ -135,8 +135,8 @@ func (o *GrantOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return explainWriteError(err, "rolebindings", o.namespace)
 	}
-	if o.role.Name == "pusher" && o.client.Streams != nil {
-		if n, err := o.client.Streams.CountImageStreams(ctx, o.namespace); err == nil && n == 0 {
+	if !o.role.CreatesIS && o.role.Strongest() == rbac.Push {
+		if o.client.NoStreamsYet(ctx, o.namespace) {
 			fmt.Fprintf(o.ErrOut, "warning: project %s has no image streams yet, and pusher cannot create them: the first push of a new image will fail\nhint: grant builder (or editor) instead: %s grant builder ... -n %s\n", o.namespace, o.name, o.namespace)
 		}
 	}

@@ -167,3 +167,14 @@ func TestWhoCanRunFailure(t *testing.T) {
 		t.Fatalf("who-can without the right to list roles:\n%s", r)
 	}
 }
+
+func TestGrantPusherWarnsWithoutStreams(t *testing.T) {
+	pusher, _ := rbac.LookupRole("pusher")
+	f := newFakeFactory(t, "team-a", namespace("team-a"), clusterRole(pusher.ClusterRole, pusher.Rules))
+	f.explicit = true
+	answerReviews(f.kube, func(string, authzv1.ResourceAttributes) bool { return true })
+	r := run(t, f, NewCmdGrant, "pusher", "bob")
+	if r.code != 0 || !strings.Contains(r.stderr, "pusher cannot create them") || !strings.Contains(r.stderr, "hint: grant builder (or editor) instead: oc-registry grant builder ... -n team-a") {
+		t.Fatalf("grant pusher in a project without streams:\n%s", r)
+	}
+}

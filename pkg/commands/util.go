@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/cluster"
 	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 )
@@ -28,5 +29,5 @@ func checkProject(ctx context.Context, c *rbac.Client, project string) error {
 
 // rbacClient is the rbac library over the command's clients.
 func rbacClient(c *kube.Clients) *rbac.Client {
-	return &rbac.Client{RBAC: c.RBAC, Authz: c.Authz, Core: c.Core, Streams: c}
+	return &rbac.Client{RBAC: c.RBAC, Authz: c.Authz, Core: c.Core, Streams: cluster.Streams{Dynamic: c.Dynamic}}
 }

@@ -76,6 +76,16 @@ func (c *Client) CanPush(ctx context.Context, namespace, stream string) (Decisio
 	return Decision{Reason: fmt.Sprintf("image stream %s/%s does not exist and you may not create image streams (pusher cannot; builder and editor can)", namespace, stream), Role: "builder"}, nil
 }
 
+// NoStreamsYet reports whether namespace has no image stream at all (false
+// when that cannot be told): a pusher there cannot push a new image.
+func (c *Client) NoStreamsYet(ctx context.Context, namespace string) bool {
+	if c.Streams == nil {
+		return false
+	}
+	n, err := c.Streams.CountImageStreams(ctx, namespace)
+	return err == nil && n == 0
+}
+
 // CanPull asks whether the current user may pull from namespace/stream.
 func (c *Client) CanPull(ctx context.Context, namespace, stream string) (Decision, error) {
 	ok, _, err := c.SelfAccess(ctx, Attributes(Pull, namespace, stream))
