@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -176,5 +178,24 @@ func TestGrantPusherWarnsWithoutStreams(t *testing.T) {
 	r := run(t, f, NewCmdGrant, "pusher", "bob")
 	if r.code != 0 || !strings.Contains(r.stderr, "pusher cannot create them") || !strings.Contains(r.stderr, "hint: grant builder (or editor) instead: oc-registry grant builder ... -n team-a") {
 		t.Fatalf("grant pusher in a project without streams:\n%s", r)
+	}
+}
+
+// RBAC's escalation check is told apart from other refusals by the API
+// status, not by the text of the whole error chain.
+func TestGrantEscalationHint(t *testing.T) {
+	f := newFakeFactory(t, "team-a", namespace("team-a"), editorRole())
+	f.explicit = true
+	f.kube.PrependReactor("create", "rolebindings", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(rbacv1.Resource("rolebindings"), "oc-registry-editor",
+			errors.New("user \"carol\" (groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not currently held"))
+	})
+	r := run(t, f, NewCmdGrant, "editor", "bob")
+	if r.code != 4 || !strings.Contains(r.stderr, "\nhint: you can only grant a role whose permissions you hold yourself") {
+		t.Fatalf("grant refused by the escalation check:\n%s", r)
+	}
+	if !escalation(fmt.Errorf("granting: %w", apierrors.NewForbidden(rbacv1.Resource("rolebindings"), "x", errors.New("attempting to grant RBAC permissions not currently held")))) ||
+		escalation(errors.New("attempting to grant RBAC permissions not currently held")) {
+		t.Fatal("escalation() must look at the API status only")
 	}
 }

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // roleArgs holds what grant and revoke share: the role, the subjects, the
@@ -147,11 +150,19 @@ func (a *roleArgs) dryNote() string {
 	return ""
 }
 
+// escalation reports whether the API server refused a binding because of
+// RBAC's escalation check. It is a Forbidden like any other: only the
+// status message, which the RBAC authorizer writes, tells it apart.
+func escalation(err error) bool {
+	var st apierrors.APIStatus
+	return errors.As(err, &st) && st.Status().Reason == metav1.StatusReasonForbidden &&
+		strings.Contains(st.Status().Message, "attempting to grant RBAC permissions not currently held")
+}
+
 // explainWriteError adds the hint for the usual reasons a binding write fails.
 func explainWriteError(err error, what, namespace string) error {
-	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "attempting to grant RBAC permissions not currently held"):
+	case escalation(err):
 		return clierr.WithHint(err, "you can only grant a role whose permissions you hold yourself, or with the 'bind' verb on it: ask a cluster admin")
 	case clierr.Code(err) == clierr.CodeForbidden:
 		where := "cluster-wide"
