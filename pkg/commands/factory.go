@@ -5,7 +5,9 @@ import (
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
 	"github.com/oc-registry/oc-registry/pkg/clierr"
+	"github.com/oc-registry/oc-registry/pkg/cluster"
 	"github.com/oc-registry/oc-registry/pkg/kube"
+	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
 )
@@ -101,4 +103,9 @@ func runE(f Factory, o command) func(*cobra.Command, []string) error {
 		}
 		return o.Run(cmd.Context())
 	}
+}
+
+// rbacClient is the rbac library over the command's clients.
+func rbacClient(c *kube.Clients) *rbac.Client {
+	return &rbac.Client{RBAC: c.RBAC, Authz: c.Authz, Core: c.Core, Streams: cluster.Streams{Dynamic: c.Dynamic}}
 }

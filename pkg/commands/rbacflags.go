@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // roleArgs holds what grant and revoke share: the role, the subjects, the
@@ -123,23 +120,6 @@ func (a *roleArgs) warn(w io.Writer) {
 	}
 }
 
-// noteProject says which project a command used when -n was not given.
-func noteProject(w io.Writer, namespace string) {
-	fmt.Fprintf(w, "using project %q from your kubeconfig (pass -n to choose)\n", namespace)
-}
-
-// addServiceAccountFlag declares --service-account with -z, and accepts
-// --serviceaccount, its other common spelling (oc policy uses it).
-func addServiceAccountFlag(cmd *cobra.Command, add func(fs *pflag.FlagSet, name, short, usage string), usage string) {
-	add(cmd.Flags(), "service-account", "z", usage)
-	cmd.Flags().SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
-		if name == "serviceaccount" {
-			name = "service-account"
-		}
-		return pflag.NormalizedName(name)
-	})
-}
-
 func (a *roleArgs) dryNote() string {
 	switch a.dryRun {
 	case rbac.DryRunClient:
@@ -148,28 +128,4 @@ func (a *roleArgs) dryNote() string {
 		return " (server dry run)"
 	}
 	return ""
-}
-
-// escalation reports whether the API server refused a binding because of
-// RBAC's escalation check. It is a Forbidden like any other: only the
-// status message, which the RBAC authorizer writes, tells it apart.
-func escalation(err error) bool {
-	var st apierrors.APIStatus
-	return errors.As(err, &st) && st.Status().Reason == metav1.StatusReasonForbidden &&
-		strings.Contains(st.Status().Message, "attempting to grant RBAC permissions not currently held")
-}
-
-// explainWriteError adds the hint for the usual reasons a binding write fails.
-func explainWriteError(err error, what, namespace string) error {
-	switch {
-	case escalation(err):
-		return clierr.WithHint(err, "you can only grant a role whose permissions you hold yourself, or with the 'bind' verb on it: ask a cluster admin")
-	case clierr.Code(err) == clierr.CodeForbidden:
-		where := "cluster-wide"
-		if namespace != "" {
-			where = "in project " + namespace
-		}
-		return clierr.WithHint(err, "you need permission to create and update %s %s: ask a project admin or cluster admin", what, where)
-	}
-	return err
 }

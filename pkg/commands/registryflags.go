@@ -3,17 +3,12 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/cluster"
 	"github.com/oc-registry/oc-registry/pkg/kube"
-	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
 )
@@ -133,80 +128,3 @@ func (t *registryTarget) resolveLoggedIn(ctx context.Context, clients *kube.Clie
 	t.host, t.source = c.Host, c.Source
 	return nil
 }
-
-// serviceAccountFlag parses -z/--service-account: NAMESPACE:NAME, or NAME
-// in the current namespace.
-func parseServiceAccountFlag(v, namespace string) (string, string, error) {
-	if v == "" {
-		return "", "", nil
-	}
-	if !strings.Contains(v, ":") {
-		v = namespace + ":" + v
-	}
-	s, err := rbac.ParseServiceAccount(v)
-	if err != nil {
-		return "", "", clierr.WithCode(clierr.CodeUsage, err)
-	}
-	return s.Namespace, s.Name, nil
-}
-
-// checkServiceAccountFlag checks the form of -z/--service-account without
-// the current project: NAMESPACE:NAME, or a bare NAME.
-func checkServiceAccountFlag(v string) error {
-	_, _, err := parseServiceAccountFlag(v, "default")
-	return err
-}
-
-// explainCheck adds the hint and exit code for a failed credential check.
-func explainCheck(err error, host, name string) error { return explainCheckFor(err, host, name, true) }
-
-// explainCheckFor is explainCheck; login's hints may name its --insecure
-// and --skip-check, other commands' may not.
-func explainCheckFor(err error, host, name string, login bool) error {
-	cause := registry.CauseOf(err)
-	switch {
-	case cause == registry.CauseUnauthorized:
-		return &clierr.Error{Err: fmt.Errorf("token rejected by %s: %w", host, err), Code: clierr.CodeUnauthorized,
-			Hint: "your token has expired or was revoked: run 'oc login' (or use --service-account for a robot token)"}
-	case cause == registry.CauseDenied:
-		return &clierr.Error{Err: err, Code: clierr.CodeForbidden,
-			Hint: "your token works, but you lack the permission: ask for a registry role (" + name + " can-i pull -n PROJECT)"}
-	case cause == registry.CauseTLS && login:
-		return clierr.WithHint(err, "trust the registry's CA with --ca-file FILE (login installs the cluster's CA when it publishes one), or pass --insecure to skip verification (not recommended)")
-	case cause == registry.CauseTLS:
-		return clierr.WithHint(err, "trust the registry's CA with --ca-file FILE, or log in first: login installs the CA it checked")
-	case cause == registry.CauseUnreachable && login:
-		return clierr.WithHint(err, "check the host name and your network; pass --registry to choose another host, or --skip-check to write the credentials anyway")
-	case cause == registry.CauseUnreachable:
-		return clierr.WithHint(err, "check the host name and your network; pass --registry to choose another host")
-	case cause == registry.CauseNotRegistry:
-		return clierr.WithHint(err, "check --registry: it should be the registry host, without a path")
-	case cause == registry.CausePolicy:
-		return clierr.WithHint(err, "the registry sent your credentials elsewhere; nothing was written. See docs/security.md")
-	}
-	return err
-}
-
-func readFileFlag(name, path string) ([]byte, error) {
-	if path == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, clierr.WithCode(clierr.CodeUsage, fmt.Errorf("%s: %w", name, err))
-	}
-	return b, nil
-}
-
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		return "expired"
-	}
-	d = d.Round(time.Minute)
-	if d < time.Minute {
-		return "less than a minute"
-	}
-	return strings.TrimSuffix(d.String(), "0s")
-}
-
-func warnf(w io.Writer, format string, a ...any) { fmt.Fprintf(w, "warning: "+format+"\n", a...) }
