@@ -180,27 +180,19 @@ func TrustPool(bundles ...[]byte) (*x509.CertPool, error) {
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
-	if err := addBundles(pool, bundles); err != nil {
-		return nil, err
-	}
-	return pool, nil
-}
-
-// addBundles adds the certificates of the non-empty bundles to pool.
-func addBundles(pool *x509.CertPool, bundles [][]byte) error {
 	for _, b := range bundles {
 		if len(b) == 0 {
 			continue
 		}
 		certs, err := ParseCerts(b)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, c := range certs {
 			pool.AddCert(c)
 		}
 	}
-	return nil
+	return pool, nil
 }
 
 // InstalledCAs returns the CA files podman and skopeo use for host, joined:
@@ -265,8 +257,17 @@ func TrustFor(host, certPath, perHostDir string, extra ...[]byte) (*x509.CertPoo
 	if err != nil {
 		pool, _ = TrustPool()
 	}
-	if err := addBundles(pool, extra); err != nil {
-		return nil, err
+	for _, b := range extra {
+		if len(b) == 0 {
+			continue
+		}
+		certs, err := ParseCerts(b)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range certs {
+			pool.AddCert(c)
+		}
 	}
 	return pool, nil
 }
