@@ -13,7 +13,7 @@ export CGO_ENABLED := 0
 TOOLS   := $(CURDIR)/.cache/tools/bin
 CRANE   := $(TOOLS)/crane
 
-.PHONY: build install deps test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-snapshot
+.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-snapshot
 
 build:
 	$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/oc-registry ./cmd/oc-registry
@@ -31,6 +31,7 @@ test: deps lint docs-check unit fuzz e2e
 
 # skopeo, podman, promtool (Debian's prometheus) and kubectl: installed when
 # missing and root, else one line names them (hack/deps.sh).
+.PHONY: deps
 deps:
 	@./hack/deps.sh
 
