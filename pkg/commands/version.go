@@ -24,6 +24,9 @@ func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of oc-registry",
+		Long: `Print the version of oc-registry.
+
+-o json|yaml prints {"version", "commit", "date", "goVersion", "platform"}.`,
 		Example: `  oc-registry version
   oc-registry version -o json`,
 		Args: cobra.NoArgs,
