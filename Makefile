@@ -24,9 +24,16 @@ install: build
 	install -m 0755 bin/oc-registry $(BINDIR)/oc-registry
 	ln -f $(BINDIR)/oc-registry $(BINDIR)/kubectl-image_registry
 
-# Everything CI runs: lint, generated docs up to date, unit tests, fuzz seeds,
-# end-to-end tests on the local cluster (started and stopped by the suite).
-test: lint docs-check unit fuzz e2e
+# Everything CI runs: the packages the suites use, lint, generated docs up to
+# date, unit tests, fuzz seeds, end-to-end tests on the local cluster (started
+# and stopped by the suite).
+test: deps lint docs-check unit fuzz e2e
+
+# skopeo, podman, promtool (Debian's prometheus) and kubectl: installed when
+# missing and root, else one line names them (hack/deps.sh).
+.PHONY: deps
+deps:
+	@./hack/deps.sh
 
 unit:
 	$(GO) test -tags $(TAGS) -count=1 ./...

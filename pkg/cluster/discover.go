@@ -48,6 +48,9 @@ type Registry struct {
 	Route    string   `json:"route,omitempty"`    // default-route host
 	Service  string   `json:"service,omitempty"`  // service DNS name and port
 	From     string   `json:"from,omitempty"`     // where Internal and Public came from
+	// Unreadable names what the user may not read ("route", "service"):
+	// an empty field there means "not known", not "none".
+	Unreadable []string `json:"unreadable,omitempty"`
 }
 
 // Lookup reads the image config, the default route and the service. Parts
@@ -79,6 +82,8 @@ func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1In
 	switch {
 	case err == nil:
 		r.Route, _, _ = unstructured.NestedString(route.Object, "spec", "host")
+	case apierrors.IsForbidden(err):
+		r.Unreadable = append(r.Unreadable, "route")
 	case !ignorable(err):
 		return nil, fmt.Errorf("reading route %s/%s: %w", Namespace, RouteName, err)
 	}
@@ -93,6 +98,8 @@ func Lookup(ctx context.Context, dyn dynamic.Interface, core coreclient.CoreV1In
 			port = svc.Spec.Ports[0].Port
 		}
 		r.Service = fmt.Sprintf("%s.%s.svc:%d", ServiceName, Namespace, port)
+	case apierrors.IsForbidden(err):
+		r.Unreadable = append(r.Unreadable, "service")
 	case !ignorable(err):
 		return nil, fmt.Errorf("reading service %s/%s: %w", Namespace, ServiceName, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
@@ -16,8 +15,8 @@ import (
 // CanIOptions answers whether the current user (or --as) may pull, push or
 // read metrics.
 type CanIOptions struct {
-	Output string
-	Quiet  bool
+	output.Flags
+	Quiet bool
 
 	permissionArgs
 	stream string
@@ -34,8 +33,8 @@ type CanIResult struct {
 }
 
 // NewCmdCanI builds `can-i pull|push|metrics [STREAM]`.
-func NewCmdCanI(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &CanIOptions{permissionArgs: permissionArgs{kf: kf}, IOStreams: streams}
+func NewCmdCanI(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &CanIOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "can-i pull|push|metrics [STREAM] [-n PROJECT]",
 		Short: "Check a registry permission; exit 0 for yes, 5 for no",
@@ -44,33 +43,32 @@ the registry. Exit code 0 means yes and 5 means no, for CI gates.
 
 With STREAM, push also checks that you may create the image stream when it
 does not exist yet (the registry creates it as you on the first push).
-Use --as USER (and --as-group) to ask for someone else.`,
+
+Use --as USER to ask for someone else. The API server then knows only the
+groups you name with --as-group (repeatable), besides system:authenticated:
+it cannot look up USER's own groups, so a permission USER has through a
+group needs that --as-group.
+
+-o json|yaml prints {"permission", "namespace", "stream", "allowed", "reason"}.`,
 		Example: `  oc-registry can-i push -n team-a
   oc-registry can-i push app -n team-a --as system:serviceaccount:ci:pipeline
+  oc-registry can-i pull -n team-a --as carol --as-group qa
   oc-registry can-i metrics -q || echo "no metrics for me"`,
 		ValidArgs: []string{"pull", "push", "metrics"},
 		Args:      cobra.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:      runE(f, o),
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	o.Flags.AddFlags(cmd.Flags())
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print nothing; answer with the exit code only.")
 	return cmd
 }
 
 // Complete parses arguments and builds clients.
-func (o *CanIOptions) Complete(args []string) error {
+func (o *CanIOptions) Complete(f Factory, _ *cobra.Command, args []string) error {
 	if len(args) == 2 {
 		o.stream = args[1]
 	}
-	return o.complete(args[0])
+	return o.complete(f, args[0])
 }
 
 // Validate checks the flags.
@@ -78,12 +76,26 @@ func (o *CanIOptions) Validate() error {
 	if o.stream != "" && o.permission == rbac.Metrics {
 		return clierr.Usagef("metrics takes no STREAM")
 	}
-	return usageIfErr(output.Validate(o.Output))
+	if o.Quiet && o.Format != "" {
+		return clierr.Usagef("-q answers with the exit code only; it does not go with -o")
+	}
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Run asks and answers.
 func (o *CanIOptions) Run(ctx context.Context) error {
 	ns := o.namespace
+	if o.permission != rbac.Metrics {
+		if !o.explicit && !o.Quiet {
+			noteProject(o.ErrOut, ns)
+		}
+		if err := checkProject(ctx, o.client, ns); err != nil {
+			return err
+		}
+	}
+	if as := o.clients.Config.Impersonate; as.UserName != "" && len(as.Groups) == 0 && !o.Quiet {
+		fmt.Fprintf(o.ErrOut, "note: asking as %s with no groups but system:authenticated: %s's own groups are not known here; add --as-group GROUP for each\n", as.UserName, as.UserName)
+	}
 	res := CanIResult{Permission: o.permission, Namespace: ns, Stream: o.stream}
 	allowed, reason, err := o.client.SelfAccess(ctx, rbac.Attributes(o.permission, ns, o.stream))
 	if err != nil {
@@ -96,7 +108,7 @@ func (o *CanIOptions) Run(ctx context.Context) error {
 		}
 	}
 	if !o.Quiet {
-		err = output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+		err = o.Print(o.Out, res, func(w io.Writer) error {
 			answer := "no"
 			if res.Allowed {
 				answer = "yes"

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/status"
 	"github.com/spf13/cobra"
@@ -22,9 +21,8 @@ type ExposeOptions struct {
 	Disable    bool
 	Timeout    time.Duration
 	DryRunFlag string
-	Output     string
+	output.Flags
 
-	kf      *kube.Flags
 	dyn     dynamic.Interface
 	program string
 	genericiooptions.IOStreams
@@ -38,8 +36,8 @@ type ExposeOutput struct {
 }
 
 // NewCmdExpose builds `expose`.
-func NewCmdExpose(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &ExposeOptions{kf: kf, IOStreams: streams}
+func NewCmdExpose(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &ExposeOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "expose [--disable] [--timeout 2m] [--dry-run]",
 		Short: "Expose the registry outside the cluster through its default route (or stop)",
@@ -58,22 +56,13 @@ nothing; --dry-run=server sends the patch with dryRun=All.`,
   oc-registry expose --disable
   oc-registry expose --dry-run=server`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.program = programName(cmd)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	cmd.Flags().BoolVar(&o.Disable, "disable", false, "Remove the default route (spec.defaultRoute false).")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 2*time.Minute, "Give up waiting for the operator after this long.")
 	cmd.Flags().StringVar(&o.DryRunFlag, "dry-run", "none", `"client" says what would change without sending it; "server" sends the patch with dryRun=All.`)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = status.DryRunClient
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (schema in docs/status.md).")
+	o.Flags.AddFlags(cmd.Flags()) // the JSON schema is in docs/status.md
 	return cmd
 }
 
@@ -87,12 +76,13 @@ func (o *ExposeOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return clierr.Usagef("--timeout must be positive")
 	}
-	return usageIfErr(output.Validate(o.Output))
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Complete builds the client.
-func (o *ExposeOptions) Complete() error {
-	clients, err := o.kf.Clients()
+func (o *ExposeOptions) Complete(f Factory, cmd *cobra.Command, _ []string) error {
+	o.program = programName(cmd)
+	clients, err := f.KubeClients()
 	if err != nil {
 		return err
 	}
@@ -119,7 +109,7 @@ func (o *ExposeOptions) Run(ctx context.Context) error {
 	if res.Host != "" {
 		out.Login = fmt.Sprintf("%s login --registry %s", o.program, res.Host)
 	}
-	return output.Print(o.Out, o.Output, out, func(w io.Writer) error {
+	return output.Print(o.Out, o.Format, out, func(w io.Writer) error {
 		state := "changed"
 		if !res.Changed {
 			state = "unchanged"

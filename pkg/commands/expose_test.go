@@ -60,7 +60,7 @@ func TestExposeUnchangedPrintsTheLoginLine(t *testing.T) {
 			t.Fatal("an unchanged expose patched the config")
 		}
 	}
-	o.Output = "json"
+	o.Format = "json"
 	out.Reset()
 	if err := o.Run(context.Background()); err != nil {
 		t.Fatal(err)

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
-	"github.com/oc-registry/oc-registry/pkg/kube"
-	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -29,19 +28,22 @@ oc-registry keeps one RoleBinding per role and project, named
 oc-registry-ROLE and labelled app.kubernetes.io/managed-by=oc-registry.
 Granting again adds only the subjects that are missing. After the change it
 asks the API server (SubjectAccessReview) whether each subject now has the
-permission, and prints the answer.
+permission, and prints the answer (on stderr with -o, whose stdout is the
+binding alone, as kubectl prints it: -o yaml, json, name or
+jsonpath=TEMPLATE).
 
 Roles:
 ` + "%s" + `
 SUBJECT is a user name, "system:serviceaccounts:PROJECT" (every service
 account of a project) or "system:serviceaccount:PROJECT:NAME"; use --group
-and --serviceaccount NAMESPACE:NAME for the others.`
+and --service-account (-z) NAMESPACE:NAME for the others. Each flag takes
+one name: repeat it for more.`
 
 const grantExample = `  # Let alice push to project "team-a" (what registry-editor gives)
   oc-registry grant editor alice -n team-a
 
   # Let a CI robot from another namespace push new images into team-a
-  oc-registry grant builder --serviceaccount ci:pipeline -n team-a
+  oc-registry grant builder -z ci:pipeline -n team-a
 
   # Every service account in team-b may pull from team-a
   oc-registry grant viewer system:serviceaccounts:team-b -n team-a
@@ -53,35 +55,31 @@ const grantExample = `  # Let alice push to project "team-a" (what registry-edit
   oc-registry grant editor alice bob -n team-a --dry-run -o yaml`
 
 // NewCmdGrant builds `grant ROLE SUBJECT...`.
-func NewCmdGrant(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmdGrant(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &GrantOptions{IOStreams: streams}
-	o.kf = kf
+	o.Objects = true
 	cmd := &cobra.Command{
 		Use:               "grant ROLE [SUBJECT...] [-n PROJECT]",
 		Short:             "Grant a registry role (viewer, editor, builder, pusher, puller, admin, metrics)",
 		Long:              fmt.Sprintf(grantLong, rbac.Describe()),
 		Example:           grantExample,
 		ValidArgsFunction: completeRoles,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runGrant(cmd.Context(), o, args)
-		},
+		RunE:              runE(f, o),
 	}
 	o.addFlags(cmd)
 	return cmd
 }
 
 // NewCmdGrantAlias builds grant-viewer, grant-editor, ...: `grant ROLE`.
-func NewCmdGrantAlias(kf *kube.Flags, streams genericiooptions.IOStreams, role string) *cobra.Command {
+func NewCmdGrantAlias(f Factory, streams genericiooptions.IOStreams, role string) *cobra.Command {
 	o := &GrantOptions{IOStreams: streams}
-	o.kf = kf
+	o.Objects = true
 	o.RoleName = role
 	cmd := &cobra.Command{
 		Use:     "grant-" + role + " [SUBJECT...] [-n PROJECT]",
 		Short:   fmt.Sprintf("Same as 'grant %s'", role),
 		Example: fmt.Sprintf("  oc-registry grant-%s alice -n team-a", role),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runGrant(cmd.Context(), o, args)
-		},
+		RunE:    runE(f, o),
 	}
 	if role == "metrics" {
 		cmd.Example = "  oc-registry grant-metrics prom-scraper"
@@ -90,24 +88,21 @@ func NewCmdGrantAlias(kf *kube.Flags, streams genericiooptions.IOStreams, role s
 	return cmd
 }
 
-func runGrant(ctx context.Context, o *GrantOptions, args []string) error {
-	if err := o.Complete(args); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	return o.Run(ctx)
-}
-
+// addFlags declares grant's flags; --role only where the role can be
+// metrics (grant, grant-metrics).
 func (o *GrantOptions) addFlags(cmd *cobra.Command) {
 	o.roleArgs.addFlags(cmd)
+	o.Flags.AddFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&o.CreateRole, "create-role", false, "Create the ClusterRole with OpenShift's rules if the cluster lacks it.")
-	cmd.Flags().StringVar(&o.MetricsRole, "role", "", "For metrics: the ClusterRole to bind (registry-monitoring if present, else prometheus-scraper, created as the documentation defines it).")
+	if o.RoleName == "" || o.RoleName == "metrics" {
+		cmd.Flags().StringVar(&o.MetricsRole, "role", "", "For metrics: the ClusterRole to bind (registry-monitoring if present, else prometheus-scraper, created as the documentation defines it).")
+	}
 }
 
-// Complete reads arguments and builds clients.
-func (o *GrantOptions) Complete(args []string) error { return o.complete(args) }
+// Complete parses the role and subjects and builds clients.
+func (o *GrantOptions) Complete(f Factory, cmd *cobra.Command, args []string) error {
+	return o.complete(f, cmd, args)
+}
 
 // Validate checks all input before anything is sent.
 func (o *GrantOptions) Validate() error {
@@ -140,29 +135,25 @@ func (o *GrantOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return explainWriteError(err, "rolebindings", o.namespace)
 	}
-	if o.role.Name == "pusher" && o.client.Streams != nil {
-		if n, err := o.client.Streams.CountImageStreams(ctx, o.namespace); err == nil && n == 0 {
-			fmt.Fprintf(o.ErrOut, "warning: project %s has no image streams yet, and pusher cannot create them: the first push of a new image will fail\nhint: grant builder (or editor) instead: oc-registry grant builder ... -n %s\n", o.namespace, o.namespace)
+	if !o.role.CreatesIS && o.role.Strongest() == rbac.Push {
+		if o.client.NoStreamsYet(ctx, o.namespace) {
+			fmt.Fprintf(o.ErrOut, "warning: project %s has no image streams yet, and pusher cannot create them: the first push of a new image will fail\nhint: grant builder (or editor) instead: %s grant builder ... -n %s\n", o.namespace, o.name, o.namespace)
 		}
 	}
-	if o.Output != "" {
-		return output.Print(o.Out, o.Output, res.Binding, nil)
+	if o.Format != "" {
+		if err := o.PrintObject(o.Out, res.Binding); err != nil {
+			return err
+		}
+	} else {
+		o.report(res.Binding.Name, "rolebinding", res.Created, res.Added)
 	}
-	o.report(res.Binding.Name, "rolebinding", res.Created, res.Added)
-	return o.verify(ctx, strongest(o.role.Grants))
+	return o.verify(ctx, o.role.Strongest())
 }
 
 func (o *GrantOptions) runMetrics(ctx context.Context) error {
-	role := o.MetricsRole
-	create := o.CreateRole
-	if role == "" {
-		role = rbac.MetricsRoles[0]
-		if _, err := o.client.EnsureClusterRole(ctx, role, nil, false, rbac.DryRunNone); err != nil {
-			role, create = rbac.MetricsRoles[1], true
-		}
-	}
-	if role == "prometheus-scraper" {
-		create = true
+	role, create, err := o.client.MetricsRole(ctx, o.MetricsRole, o.CreateRole)
+	if err != nil {
+		return err
 	}
 	roleCreated, err := o.client.EnsureClusterRole(ctx, role, []rbacv1.PolicyRule{rbac.MetricsRule}, create, o.dryRun)
 	if err != nil {
@@ -175,10 +166,13 @@ func (o *GrantOptions) runMetrics(ctx context.Context) error {
 	if err != nil {
 		return explainWriteError(err, "clusterrolebindings", "")
 	}
-	if o.Output != "" {
-		return output.Print(o.Out, o.Output, crb, nil)
+	if o.Format != "" {
+		if err := o.PrintObject(o.Out, crb); err != nil {
+			return err
+		}
+	} else {
+		o.report(crb.Name, "clusterrolebinding", created, added)
 	}
-	o.report(crb.Name, "clusterrolebinding", created, added)
 	return o.verify(ctx, rbac.Metrics)
 }
 
@@ -226,12 +220,21 @@ func (o *GrantOptions) verify(ctx context.Context, p rbac.Permission) error {
 		case err != nil:
 			return fmt.Errorf("verifying the grant: %w", err)
 		case ok:
-			fmt.Fprintf(o.Out, "%s can now %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
+			fmt.Fprintf(o.resultOut(), "%s can now %s\n", rbac.SubjectString(s), p.Phrase(o.namespace))
 		default:
-			fmt.Fprintf(o.ErrOut, "warning: the API server says %s still cannot %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
+			fmt.Fprintf(o.ErrOut, "warning: the API server says %s still cannot %s\n", rbac.SubjectString(s), p.Phrase(o.namespace))
 		}
 	}
 	return nil
+}
+
+// resultOut is where the text results go: stdout, unless -o gave stdout
+// to the object alone.
+func (o *GrantOptions) resultOut() io.Writer {
+	if o.Format != "" {
+		return o.ErrOut
+	}
+	return o.Out
 }
 
 func completeRoles(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {

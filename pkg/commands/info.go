@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
@@ -24,9 +25,11 @@ type InfoOptions struct {
 	Timeout  time.Duration
 	CAFile   string
 	AuthFile string
-	Output   string
+	output.Flags
 
-	kf *kube.Flags
+	clients     *kube.Clients
+	name        string
+	newRegistry func(registry.Config) (*registry.Client, error)
 	genericiooptions.IOStreams
 }
 
@@ -49,22 +52,24 @@ type InfoResult struct {
 }
 
 // NewCmdInfo builds `info`.
-func NewCmdInfo(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &InfoOptions{kf: kf, IOStreams: streams}
+func NewCmdInfo(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &InfoOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "info [--internal|--public] [--check]",
 		Short: "Show the registry's hosts, route and CA, and check your credentials",
+		Long: `Show the registry host a command would use and where it came from, the
+hosts the cluster publishes (what you may not read is said to be so), the CA,
+and with --check whether your token and the auth file's entry work.
+
+-o json|yaml prints {"registry", "source", "cluster": {"internal", "public",
+"route", "service", "from", "unreadable"}, "caSource", "checked", "checkError",
+"authFile", "authFileChecked", "authFileError", "podmanTrustError"}.`,
 		Example: `  oc-registry info
   oc-registry info --public --check
   oc-registry info -q          # print only the host, for scripts
   oc-registry info -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	o.registryTarget.addFlags(cmd)
 	cmd.Flags().BoolVar(&o.Check, "check", false, "Check that your current token works with the registry, and that the auth file's entry works as podman and skopeo will use it.")
@@ -72,31 +77,42 @@ func NewCmdInfo(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Comma
 	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print only the registry host.")
 	cmd.Flags().StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) when checking, besides the cluster's and the one login installed.")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	o.Flags.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// Complete normalizes --registry, builds the clients and reads the current
+// project (whose image streams discovery reads first; unknown is fine).
+func (o *InfoOptions) Complete(f Factory, cmd *cobra.Command, _ []string) error {
+	o.newRegistry, o.name = f.Registry, programName(cmd)
+	if err := o.registryTarget.complete(); err != nil {
+		return err
+	}
+	var err error
+	if o.clients, err = f.KubeClients(); err != nil {
+		return err
+	}
+	o.registryTarget.namespace, _, _ = f.Namespace()
+	return nil
 }
 
 // Validate checks the flags.
 func (o *InfoOptions) Validate() error {
-	if err := o.registryTarget.validate(); err != nil {
+	if err := o.registryTarget.check(); err != nil {
 		return err
 	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("--timeout must be positive")
 	}
-	if o.Quiet && o.Output != "" {
+	if o.Quiet && o.Format != "" {
 		return clierr.Usagef("-q prints only the host; it does not go with -o")
 	}
-	return usageIfErr(output.Validate(o.Output))
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Run prints the information.
 func (o *InfoOptions) Run(ctx context.Context) error {
-	clients, err := o.kf.Clients()
-	if err != nil {
-		return err
-	}
-	o.registryTarget.namespace, _, _ = o.kf.Namespace()
+	clients := o.clients
 	if err := o.resolve(ctx, clients); err != nil {
 		return err
 	}
@@ -127,17 +143,17 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 		f := auth.AuthFile{Path: o.AuthFile}
 		res.AuthFile = f.Resolve()
 		if user, secret, ok := f.Credentials(o.host); !ok {
-			res.AuthFileError = fmt.Sprintf("no entry for %s: podman and skopeo will send no credentials (run: %s login)", o.host, "oc-registry")
+			res.AuthFileError = fmt.Sprintf("no entry for %s: podman and skopeo will send no credentials (run: %s login)", o.host, o.name)
 		} else if err := o.check(ctx, user, secret, caPEM, extra, false); err != nil {
 			res.AuthFileError = err.Error()
 		} else {
 			res.AuthChecked = true
 			if err := o.check(ctx, user, secret, nil, nil, true); registry.CauseOf(err) == registry.CauseTLS {
-				res.PodmanTrustError = "podman and skopeo do not trust its certificate: run 'oc-registry login' (as root add --install-ca), or give them --cert-dir"
+				res.PodmanTrustError = "podman and skopeo do not trust its certificate: run '" + o.name + " login' (as root add --install-ca), or give them --cert-dir"
 			}
 		}
 	}
-	err = output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+	err = o.Print(o.Out, res, func(w io.Writer) error {
 		if o.Quiet {
 			_, err := fmt.Fprintln(w, res.Registry)
 			return err
@@ -146,8 +162,8 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 		if c := res.Cluster; c != nil {
 			fmt.Fprintf(w, "internal:  %s\n", orNone(c.Internal))
 			fmt.Fprintf(w, "public:    %s\n", orNone(fmt.Sprint(c.Public)))
-			fmt.Fprintf(w, "route:     %s\n", orNone(c.Route))
-			fmt.Fprintf(w, "service:   %s\n", orNone(c.Service))
+			fmt.Fprintf(w, "route:     %s\n", orUnknown(c.Route, slices.Contains(c.Unreadable, "route")))
+			fmt.Fprintf(w, "service:   %s\n", orUnknown(c.Service, slices.Contains(c.Unreadable, "service")))
 		}
 		fmt.Fprintf(w, "CA:        %s\n", orNone(res.CASource))
 		if o.Check {
@@ -171,11 +187,11 @@ func (o *InfoOptions) Run(ctx context.Context) error {
 		return err
 	}
 	if checkErr != nil {
-		return explainCheckFor(checkErr, o.host, false)
+		return explainCheckFor(checkErr, o.host, o.name, false)
 	}
 	if o.Check && !res.AuthChecked {
 		return &clierr.Error{Err: fmt.Errorf("the auth file %s will not work with %s: %s", res.AuthFile, o.host, res.AuthFileError), Code: clierr.CodeUnauthorized,
-			Hint: "log in again: oc-registry login"}
+			Hint: "log in again: " + o.name + " login"}
 	}
 	return nil
 }
@@ -191,13 +207,22 @@ func (o *InfoOptions) check(ctx context.Context, user, secret string, caPEM, ext
 	if err != nil {
 		return err
 	}
-	c, err := registry.New(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: secret, Roots: pool, AllowRealms: o.AllowRealms, Timeout: o.Timeout})
+	c, err := o.newRegistry(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: secret, Roots: pool, AllowRealms: o.AllowRealms, Timeout: o.Timeout})
 	if err != nil {
 		return err
 	}
 	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	return c.Check(cctx)
+}
+
+// orUnknown is orNone, except that what the user may not read is said to
+// be so rather than missing.
+func orUnknown(s string, unreadable bool) string {
+	if s == "" && unreadable {
+		return "(not readable by you)"
+	}
+	return orNone(s)
 }
 
 func orNone(s string) string {

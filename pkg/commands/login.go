@@ -17,6 +17,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -36,10 +37,13 @@ type LoginOptions struct {
 	CAFile          string
 	InstallSystemCA bool
 	Timeout         time.Duration
-	Output          string
+	output.Flags
 
-	kf           *kube.Flags
 	clients      *kube.Clients
+	name         string
+	kubeUser     string
+	newRegistry  func(registry.Config) (*registry.Client, error)
+	store        AuthStore
 	unreadableCA *cluster.UnreadableCAError
 	namespace    string
 	saNS         string
@@ -59,9 +63,13 @@ type LoginResult struct {
 	Expires   *time.Time `json:"expires,omitempty"`
 }
 
+// defaultTokenDuration is --duration's default: the lifetime of a service
+// account token login and token ask for.
+const defaultTokenDuration = time.Hour
+
 // NewCmdLogin builds `login`.
-func NewCmdLogin(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LoginOptions{kf: kf, IOStreams: streams}
+func NewCmdLogin(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LoginOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "login [--registry HOST] [-z SERVICEACCOUNT]",
 		Short: "Log in to the registry with your cluster token (no token on the command line)",
@@ -91,7 +99,10 @@ on another host only with --allow-realm HOST.
 
 Credentials go to --registry-config, else $REGISTRY_AUTH_FILE, else the
 containers default (${XDG_RUNTIME_DIR}/containers/auth.json). Other entries
-in the file are kept; the write is atomic and the file mode is 0600.`,
+in the file are kept; the write is atomic and the file mode is 0600.
+
+-o json|yaml prints {"registry", "source", "username", "authFiles": [FILE],
+"caFile", "caSource", "checked", "expires"} (expires only when the token says).`,
 		Example: `  # Log in as yourself; podman and skopeo can push right after
   oc-registry login
 
@@ -104,47 +115,48 @@ in the file are kept; the write is atomic and the file mode is 0600.`,
   # As root in a CI image: also let root's podman trust the registry CA
   oc-registry login --install-ca`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	o.registryTarget.addFlags(cmd)
-	f := cmd.Flags()
-	f.StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file to write (default: $REGISTRY_AUTH_FILE, else the containers default).")
-	f.StringVar(&o.AuthFile, "to", "", "Same as --registry-config (oc registry login compatible).")
-	f.BoolVar(&o.DockerConfig, "docker-config", false, "Also write ~/.docker/config.json (read by docker and crane).")
-	f.BoolVar(&o.SkipCheck, "skip-check", false, "Do not check the credentials against the registry.")
-	f.BoolVar(&o.Insecure, "insecure", false, "Do not verify the registry's TLS certificate when checking (not recommended).")
-	f.StringVar(&o.AuthBasic, "auth-basic", "", "USER:PASSWORD to store instead of a token (visible to other users of this machine: prefer a token).")
-	f.StringVarP(&o.ServiceAccount, "service-account", "z", "", "Log in as this service account (NAMESPACE:NAME, or NAME in the current namespace), with a token from the TokenRequest API.")
-	f.DurationVar(&o.Duration, "duration", time.Hour, "Lifetime of a service account token (the API server's minimum is 10m).")
-	f.StringVar(&o.Username, "username", "", "User name to store (the registry ignores it; default: your kubeconfig user name).")
-	f.StringVar(&o.CertDir, "cert-dir", "", "Install the registry CA in DIR/HOST/ca.crt, or in DIR/ca.crt when DIR already holds .crt files as podman's --cert-dir does (default: ~/.config/containers/certs.d; for root, oc-registry's own directory).")
-	f.BoolVar(&o.InstallSystemCA, "install-ca", false, "Install the registry CA in /etc/containers/certs.d, where root's podman and skopeo read it (system-wide: every user of this machine trusts it).")
-	f.StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) for the registry, instead of the one the cluster publishes; it is installed like that one.")
-	f.DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
-	f.StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	fl := cmd.Flags()
+	fl.StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file to write (default: $REGISTRY_AUTH_FILE, else the containers default).")
+	fl.StringVar(&o.AuthFile, "to", "", "Same as --registry-config (oc registry login compatible).")
+	fl.BoolVar(&o.DockerConfig, "docker-config", false, "Also write ~/.docker/config.json (read by docker and crane).")
+	fl.BoolVar(&o.SkipCheck, "skip-check", false, "Do not check the credentials against the registry.")
+	fl.BoolVar(&o.Insecure, "insecure", false, "Do not verify the registry's TLS certificate when checking (not recommended).")
+	fl.StringVar(&o.AuthBasic, "auth-basic", "", "USER:PASSWORD to store instead of a token (visible to other users of this machine: prefer a token).")
+	addServiceAccountFlag(cmd, func(fs *pflag.FlagSet, name, short, usage string) {
+		fs.StringVarP(&o.ServiceAccount, name, short, "", usage)
+	}, "Log in as this service account (NAMESPACE:NAME, or NAME in the current namespace), with a token from the TokenRequest API.")
+	fl.DurationVar(&o.Duration, "duration", defaultTokenDuration, "Lifetime of a service account token (the API server's minimum is 10m).")
+	fl.StringVar(&o.Username, "username", "", "User name to store (the registry ignores it; default: your kubeconfig user name).")
+	fl.StringVar(&o.CertDir, "cert-dir", "", "Install the registry CA in DIR/HOST/ca.crt, or in DIR/ca.crt when DIR already holds .crt files as podman's --cert-dir does (default: ~/.config/containers/certs.d; for root, oc-registry's own directory).")
+	fl.BoolVar(&o.InstallSystemCA, "install-ca", false, "Install the registry CA in /etc/containers/certs.d, where root's podman and skopeo read it (system-wide: every user of this machine trusts it).")
+	fl.StringVar(&o.CAFile, "ca-file", "", "Trust this CA (PEM) for the registry, instead of the one the cluster publishes; it is installed like that one.")
+	fl.DurationVar(&o.Timeout, "timeout", 10*time.Second, "Give up on the registry after this long.")
+	o.Flags.AddFlags(fl)
 	return cmd
 }
 
-// Complete builds the clients and resolves the namespace.
-func (o *LoginOptions) Complete() error {
+// Complete normalizes --registry, then builds the clients and reads the
+// project (for a bare -z NAME) unless --auth-basic with --registry needs no
+// cluster.
+func (o *LoginOptions) Complete(f Factory, cmd *cobra.Command, _ []string) error {
+	o.newRegistry, o.store, o.name = f.Registry, f.AuthStore(), programName(cmd)
+	if err := o.registryTarget.complete(); err != nil {
+		return err
+	}
 	if o.AuthBasic != "" && o.Registry != "" {
 		return nil // a static password needs no cluster
 	}
 	var err error
-	if o.clients, err = o.kf.Clients(); err != nil {
+	if o.clients, err = f.KubeClients(); err != nil {
 		return err
 	}
-	if o.namespace, _, err = o.kf.Namespace(); err != nil {
+	if o.namespace, _, err = f.Namespace(); err != nil {
 		return err
 	}
+	o.kubeUser = f.KubeUser()
 	o.registryTarget.namespace = o.namespace
 	o.saNS, o.saName, err = parseServiceAccountFlag(o.ServiceAccount, o.namespace)
 	return err
@@ -152,7 +164,7 @@ func (o *LoginOptions) Complete() error {
 
 // Validate checks the flags before anything is sent.
 func (o *LoginOptions) Validate() error {
-	if err := o.registryTarget.validate(); err != nil {
+	if err := o.registryTarget.check(); err != nil {
 		return err
 	}
 	if o.Username != "" {
@@ -169,13 +181,16 @@ func (o *LoginOptions) Validate() error {
 			return clierr.Usagef("--auth-basic and --service-account are mutually exclusive")
 		}
 	}
+	if err := checkServiceAccountFlag(o.ServiceAccount); err != nil {
+		return err
+	}
 	if o.ServiceAccount != "" && o.Duration < 10*time.Minute {
 		return clierr.Usagef("--duration %s is too short: the API server issues tokens for 10m or more", o.Duration)
 	}
 	if o.Timeout <= 0 {
 		return clierr.Usagef("--timeout must be positive")
 	}
-	return usageIfErr(output.Validate(o.Output))
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Run logs in. Nothing is written before the credentials have been
@@ -232,7 +247,7 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 		}
 		res.AuthFiles = append(res.AuthFiles, where)
 		f.Path = f.Resolve()
-		if err := auth.UpdateRecord(ctx, func(r *auth.Record) {
+		if err := o.store.Update(ctx, func(r *auth.Record) {
 			r.Add(o.host, f)
 			if installed != nil {
 				r.CAs[o.host] = *installed
@@ -247,7 +262,7 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 			warnf(o.ErrOut, "could not note the login for logout: %v", err)
 		}
 	}
-	return output.Print(o.Out, o.Output, res, func(w io.Writer) error { return o.report(w, res) })
+	return o.Print(o.Out, res, func(w io.Writer) error { return o.report(w, res) })
 }
 
 // check tries the credentials against the registry, trusting what is
@@ -260,7 +275,7 @@ func (o *LoginOptions) check(ctx context.Context, user, token string, caPEM []by
 	if err != nil {
 		return err
 	}
-	c, err := registry.New(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: token,
+	c, err := o.newRegistry(registry.Config{Host: o.host, HostSource: o.source, Username: user, Secret: token,
 		Roots: pool, Insecure: o.Insecure, AllowRealms: o.AllowRealms, Timeout: o.Timeout})
 	if err != nil {
 		return clierr.WithCode(clierr.CodeUsage, err)
@@ -271,7 +286,7 @@ func (o *LoginOptions) check(ctx context.Context, user, token string, caPEM []by
 		if o.unreadableCA != nil && registry.CauseOf(err) == registry.CauseTLS {
 			return clierr.WithHint(err, "%v: ask a cluster admin for that CA, then pass it with --ca-file FILE", o.unreadableCA)
 		}
-		return explainCheck(err, o.host)
+		return explainCheck(err, o.host, o.name)
 	}
 	return nil
 }
@@ -342,13 +357,7 @@ func (o *LoginOptions) credentials(ctx context.Context) (string, string, *time.T
 	}
 	user := o.Username
 	if o.saName != "" {
-		var token string
-		var exp time.Time
-		err := kube.Quiet(func() error {
-			var err error
-			token, exp, err = auth.ServiceAccountToken(ctx, o.clients.Core, o.saNS, o.saName, o.Duration)
-			return err
-		})
+		token, exp, err := auth.ServiceAccountToken(kube.Quiet(ctx), o.clients.Core, o.saNS, o.saName, o.Duration)
 		if err != nil {
 			if apierrors.IsNotFound(err) {
 				return "", "", nil, clierr.WithHint(err, "create it first: kubectl create serviceaccount %s -n %s", o.saName, o.saNS)
@@ -369,19 +378,7 @@ func (o *LoginOptions) credentials(ctx context.Context) (string, string, *time.T
 		return "", "", nil, err
 	}
 	if user == "" {
-		raw, err := o.kf.RawConfig()
-		if err == nil {
-			ctxName := raw.CurrentContext
-			if o.kf.Overrides.CurrentContext != "" {
-				ctxName = o.kf.Overrides.CurrentContext
-			}
-			if c, ok := raw.Contexts[ctxName]; ok {
-				user = auth.DeriveUsername(c.AuthInfo)
-			}
-		}
-		if user == "" {
-			user = auth.DeriveUsername("")
-		}
+		user = auth.DeriveUsername(o.kubeUser)
 	}
 	var expires *time.Time
 	if exp, ok := auth.JWTExpiry(token); ok {
@@ -404,7 +401,9 @@ func (o *LoginOptions) report(w io.Writer, res *LoginResult) error {
 	if res.Expires != nil {
 		left := time.Until(*res.Expires)
 		fmt.Fprintf(w, "  token expires %s (in %s)\n", res.Expires.Local().Format(time.RFC3339), humanDuration(left))
-		if left < time.Hour {
+		// A token as long as the default --duration is not worth a warning;
+		// a shorter one is (the minute allows for the time login took).
+		if left < defaultTokenDuration-time.Minute {
 			warnf(o.ErrOut, "the token expires in %s: log in again before then", humanDuration(left))
 		}
 	}

@@ -17,9 +17,10 @@ import (
 type LogoutOptions struct {
 	registryTarget
 	AuthFile string
-	Output   string
+	output.Flags
 
-	kf *kube.Flags
+	clients *kube.Clients
+	store   AuthStore
 	genericiooptions.IOStreams
 }
 
@@ -31,8 +32,8 @@ type LogoutResult struct {
 }
 
 // NewCmdLogout builds `logout`.
-func NewCmdLogout(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LogoutOptions{kf: kf, IOStreams: streams}
+func NewCmdLogout(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LogoutOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "logout [--registry HOST]",
 		Short: "Remove the registry's credentials from every file login wrote",
@@ -45,44 +46,49 @@ stay.
 With -a FILE only that file is touched: a CI job with its own auth file
 does not log out a neighbour sharing the same HOME.
 
-Without --registry, the host is the one you last logged in to on this cluster.`,
+Without --registry, the host is the one you last logged in to on this cluster.
+
+-o json|yaml prints {"registry", "removedFrom": [FILE], "caRemoved"}.`,
 		Example: `  oc-registry logout
   oc-registry logout --registry default-route-openshift-image-registry.apps.example.com`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	o.registryTarget.addFlags(cmd)
 	cmd.Flags().StringVarP(&o.AuthFile, "registry-config", "a", "", "Auth file (default: $REGISTRY_AUTH_FILE, else the containers default).")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	o.Flags.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// Complete normalizes --registry and, without it, builds the clients that
+// find the host.
+func (o *LogoutOptions) Complete(f Factory, _ *cobra.Command, _ []string) error {
+	o.store = f.AuthStore()
+	if err := o.registryTarget.complete(); err != nil {
+		return err
+	}
+	if o.Registry != "" {
+		return nil
+	}
+	var err error
+	o.clients, err = f.KubeClients()
+	return err
 }
 
 // Validate checks the flags.
 func (o *LogoutOptions) Validate() error {
-	if err := o.registryTarget.validate(); err != nil {
+	if err := o.registryTarget.check(); err != nil {
 		return err
 	}
-	return usageIfErr(output.Validate(o.Output))
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Run removes the entries.
 func (o *LogoutOptions) Run(ctx context.Context) error {
-	var clients *kube.Clients
-	if o.Registry == "" {
-		var err error
-		if clients, err = o.kf.Clients(); err != nil {
-			return err
-		}
-	}
-	if err := o.resolveLoggedIn(ctx, clients, auth.AuthFile{Path: o.AuthFile}); err != nil {
+	if err := o.resolveLoggedIn(ctx, o.clients, auth.AuthFile{Path: o.AuthFile}); err != nil {
 		return err
 	}
-	rec, err := auth.LoadRecord()
+	rec, err := o.store.Load()
 	if err != nil {
 		return err
 	}
@@ -115,7 +121,7 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 			}
 		}
 	}
-	err = auth.UpdateRecord(ctx, func(r *auth.Record) {
+	err = o.store.Update(ctx, func(r *auth.Record) {
 		if o.AuthFile != "" {
 			mine := auth.AuthFile{Path: o.AuthFile}.Resolve()
 			r.Hosts[o.host] = slices.DeleteFunc(r.Hosts[o.host], func(f auth.AuthFile) bool { return f.Resolve() == mine })
@@ -127,7 +133,7 @@ func (o *LogoutOptions) Run(ctx context.Context) error {
 	if err != nil {
 		warnf(o.ErrOut, "could not update the login record: %v", err)
 	}
-	return output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+	return o.Print(o.Out, res, func(w io.Writer) error {
 		if len(res.Removed) == 0 {
 			_, err := fmt.Fprintf(w, "not logged in to %s\n", o.host)
 			return err

@@ -10,6 +10,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
@@ -21,9 +22,9 @@ type roleArgs struct {
 	Groups          []string
 	ServiceAccounts []string
 	DryRunFlag      string
-	Output          string
+	output.Flags
 
-	kf        *kube.Flags
+	name      string // the display name, for hints
 	role      rbac.Role
 	metrics   bool
 	namespace string
@@ -37,15 +38,17 @@ type roleArgs struct {
 
 func (a *roleArgs) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&a.Groups, "group", nil, "Group to act on (repeatable).")
-	cmd.Flags().StringArrayVar(&a.ServiceAccounts, "serviceaccount", nil, "Service account NAMESPACE:NAME to act on, in any namespace (repeatable).")
-	cmd.Flags().StringVar(&a.DryRunFlag, "dry-run", "none", `"client" prints what would change without sending it; "server" sends it with dryRun=All.`)
-	cmd.Flags().StringVarP(&a.Output, "output", "o", "", "Output format: json or yaml (prints the binding).")
+	addServiceAccountFlag(cmd, func(fs *pflag.FlagSet, name, short, usage string) {
+		fs.StringArrayVarP(&a.ServiceAccounts, name, short, nil, usage)
+	}, "Service account NAMESPACE:NAME to act on, in any namespace (repeatable).")
+	cmd.Flags().StringVar(&a.DryRunFlag, "dry-run", "none", `"client" prints what would change without sending it; "server" sends it with dryRun=All. Give the value with "=": --dry-run=server.`)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "client"
 }
 
-// complete reads the role (unless preset by an alias) and subjects from
-// args and builds the clients.
-func (a *roleArgs) complete(args []string) error {
+// complete parses the role (unless preset by an alias) and the subjects,
+// then reads the project and builds the clients.
+func (a *roleArgs) complete(f Factory, cmd *cobra.Command, args []string) error {
+	a.name = programName(cmd)
 	if a.RoleName == "" {
 		if len(args) == 0 {
 			return clierr.Usagef("missing ROLE: one of %s, metrics", strings.Join(rbac.RoleNames(), ", "))
@@ -53,21 +56,16 @@ func (a *roleArgs) complete(args []string) error {
 		a.RoleName, args = args[0], args[1:]
 	}
 	a.Names = args
-	ns, explicit, err := a.kf.Namespace()
-	if err != nil {
-		return err
+	if cmd.Flags().Changed("dry-run") && a.DryRunFlag == "client" {
+		// --dry-run takes an optional value, so "--dry-run server" is
+		// --dry-run=client and a user named "server".
+		for _, n := range a.Names {
+			if n == "client" || n == "server" || n == "none" {
+				return clierr.WithHint(clierr.Usagef("%q after --dry-run is taken as a user name: --dry-run takes its value after \"=\"", n),
+					"write --dry-run=%s", n)
+			}
+		}
 	}
-	a.namespace, a.explicit = ns, explicit
-	if a.clients, err = a.kf.Clients(); err != nil {
-		return err
-	}
-	a.client = rbacClient(a.clients)
-	return nil
-}
-
-// validate checks every input before anything is sent, so that one bad
-// subject leaves nothing half-applied.
-func (a *roleArgs) validate() error {
 	if a.RoleName == "metrics" {
 		a.metrics = true
 	} else {
@@ -82,16 +80,29 @@ func (a *roleArgs) validate() error {
 		return clierr.WithCode(clierr.CodeUsage, err)
 	}
 	a.subjects, a.warnings = subs, warns
-	switch d := rbac.DryRun(a.DryRunFlag); d {
+	a.dryRun = rbac.DryRun(a.DryRunFlag)
+	if a.namespace, a.explicit, err = f.Namespace(); err != nil {
+		return err
+	}
+	if a.clients, err = f.KubeClients(); err != nil {
+		return err
+	}
+	a.client = rbacClient(a.clients)
+	return nil
+}
+
+// validate checks every input before anything is sent, so that one bad
+// subject leaves nothing half-applied.
+func (a *roleArgs) validate() error {
+	switch a.dryRun {
 	case rbac.DryRunNone, rbac.DryRunClient, rbac.DryRunServer:
-		a.dryRun = d
 	default:
 		return clierr.Usagef(`invalid --dry-run %q: use "client", "server" or "none"`, a.DryRunFlag)
 	}
-	if err := usageIfErr(output.Validate(a.Output)); err != nil {
+	if err := usageIfErr(a.Flags.Validate()); err != nil {
 		return err
 	}
-	if !a.metrics && a.namespace == "" {
+	if !a.metrics && a.namespace == "" && a.clients != nil {
 		return clierr.Usagef("no project: pass -n PROJECT")
 	}
 	return nil
@@ -102,7 +113,10 @@ func (a *roleArgs) warn(w io.Writer) {
 		fmt.Fprintln(w, "warning:", m)
 	}
 	if !a.metrics && !a.explicit {
-		fmt.Fprintf(w, "using project %q from your kubeconfig (pass -n to choose)\n", a.namespace)
+		noteProject(w, a.namespace)
+	}
+	if a.metrics && a.explicit {
+		warnf(w, "metrics access is cluster-wide: -n %s is ignored", a.namespace)
 	}
 }
 
@@ -114,40 +128,4 @@ func (a *roleArgs) dryNote() string {
 		return " (server dry run)"
 	}
 	return ""
-}
-
-// strongest is the permission a role is best described by.
-func strongest(perms []rbac.Permission) rbac.Permission {
-	for _, p := range perms {
-		if p == rbac.Push {
-			return p
-		}
-	}
-	return perms[0]
-}
-
-func verbPhrase(p rbac.Permission, namespace string) string {
-	switch p {
-	case rbac.Push:
-		return "push to project " + namespace
-	case rbac.Pull:
-		return "pull from project " + namespace
-	}
-	return "read registry metrics"
-}
-
-// explainWriteError adds the hint for the usual reasons a binding write fails.
-func explainWriteError(err error, what, namespace string) error {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "attempting to grant RBAC permissions not currently held"):
-		return clierr.WithHint(err, "you can only grant a role whose permissions you hold yourself, or with the 'bind' verb on it: ask a cluster admin")
-	case clierr.Code(err) == clierr.CodeForbidden:
-		where := "cluster-wide"
-		if namespace != "" {
-			where = "in project " + namespace
-		}
-		return clierr.WithHint(err, "you need permission to create and update %s %s: ask a project admin or cluster admin", what, where)
-	}
-	return err
 }

@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/oc-registry/oc-registry/pkg/kube"
-	"github.com/oc-registry/oc-registry/pkg/output"
+	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
 	authzv1 "k8s.io/api/authorization/v1"
@@ -19,13 +18,13 @@ import (
 type RevokeOptions struct {
 	roleArgs
 	AllBindings bool
+	Quiet       bool
 	genericiooptions.IOStreams
 }
 
 // NewCmdRevoke builds `revoke ROLE SUBJECT...`.
-func NewCmdRevoke(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmdRevoke(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &RevokeOptions{IOStreams: streams}
-	o.kf = kf
 	cmd := &cobra.Command{
 		Use:   "revoke ROLE [SUBJECT...] [-n PROJECT]",
 		Short: "Take a registry role away from users, groups or service accounts",
@@ -34,34 +33,40 @@ binding). A binding left with no subjects is deleted.
 
 Only bindings oc-registry created are changed. Bindings made by hand or by
 'oc policy' that give the same role are listed and left alone, unless
---all-bindings is given; then each one changed is named.`,
+--all-bindings is given; then each one changed is named.
+
+-o json|yaml prints {"changes": [{"kind", "name", "namespace", "removed": [SUBJECT],
+"deleted", "managedByOcRegistry"}], "stillBoundElsewhere": [{"subject", "binding",
+"role", "managedByOcRegistry"}]}, where SUBJECT is {"kind", "name", "namespace"}; both
+lists are [] when empty. -q prints nothing on stdout.`,
 		Example: `  oc-registry revoke editor alice -n team-a
-  oc-registry revoke builder --serviceaccount ci:pipeline -n team-a
+  oc-registry revoke builder -z ci:pipeline -n team-a
   oc-registry revoke metrics prom-scraper
 
   # Also remove alice from registry-editor bindings made with 'oc policy'
   oc-registry revoke editor alice -n team-a --all-bindings`,
 		ValidArgsFunction: completeRoles,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:              runE(f, o),
 	}
 	o.addFlags(cmd)
+	o.Flags.AddFlags(cmd.Flags())
 	cmd.Flags().BoolVar(&o.AllBindings, "all-bindings", false, "Also change role bindings oc-registry did not create.")
+	cmd.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "Print nothing on stdout; warnings and errors still go to stderr.")
 	return cmd
 }
 
-// Complete reads arguments and builds clients.
-func (o *RevokeOptions) Complete(args []string) error { return o.complete(args) }
+// Complete parses the role and subjects and builds clients.
+func (o *RevokeOptions) Complete(f Factory, cmd *cobra.Command, args []string) error {
+	return o.complete(f, cmd, args)
+}
 
 // Validate checks all input.
-func (o *RevokeOptions) Validate() error { return o.validate() }
+func (o *RevokeOptions) Validate() error {
+	if o.Quiet && o.Format != "" {
+		return clierr.Usagef("-q prints nothing; it does not go with -o")
+	}
+	return o.validate()
+}
 
 // Run removes the subjects and reports what still grants the permission.
 func (o *RevokeOptions) Run(ctx context.Context) error {
@@ -72,7 +77,7 @@ func (o *RevokeOptions) Run(ctx context.Context) error {
 		if err != nil {
 			return explainWriteError(err, "clusterrolebindings", "")
 		}
-		res = &rbac.RevokeResult{}
+		res = rbac.NewRevokeResult()
 		if ch != nil {
 			res.Changes = append(res.Changes, *ch)
 		}
@@ -86,9 +91,24 @@ func (o *RevokeOptions) Run(ctx context.Context) error {
 			return explainWriteError(err, "rolebindings", o.namespace)
 		}
 	}
-	if o.Output != "" {
-		return output.Print(o.Out, o.Output, res, nil)
+	if o.Format != "" {
+		if err := o.Print(o.Out, res, nil); err != nil {
+			return err
+		}
+	} else if !o.Quiet {
+		o.report(res)
 	}
+	for _, h := range res.Remaining {
+		fmt.Fprintf(o.ErrOut, "warning: %s still holds %s through %s, which oc-registry did not create\n", rbac.SubjectString(h.Subject), h.Role, h.Binding)
+	}
+	if len(res.Remaining) > 0 {
+		fmt.Fprintln(o.ErrOut, "hint: add --all-bindings to remove them there too")
+	}
+	return o.verify(ctx, len(res.Changes) > 0)
+}
+
+// report prints what changed, or that nothing did.
+func (o *RevokeOptions) report(res *rbac.RevokeResult) {
 	for _, ch := range res.Changes {
 		where := ""
 		if ch.Namespace != "" {
@@ -112,24 +132,19 @@ func (o *RevokeOptions) Run(ctx context.Context) error {
 		}
 		fmt.Fprintf(o.Out, "nothing to revoke: no binding from oc-registry gives them %s\n", what)
 	}
-	for _, h := range res.Remaining {
-		fmt.Fprintf(o.ErrOut, "warning: %s still holds %s through %s, which oc-registry did not create\n", rbac.SubjectString(h.Subject), h.Role, h.Binding)
-	}
-	if len(res.Remaining) > 0 {
-		fmt.Fprintln(o.ErrOut, "hint: add --all-bindings to remove them there too")
-	}
-	return o.verify(ctx)
 }
 
 // verify tells the user whether each subject lost the permission; other
-// bindings (a group, cluster-wide roles) can still grant it.
-func (o *RevokeOptions) verify(ctx context.Context) error {
+// bindings (a group, cluster-wide roles) can still grant it. When nothing
+// was removed, "nothing to revoke" has said it: only a subject that still
+// has the permission is named (on stderr).
+func (o *RevokeOptions) verify(ctx context.Context, changed bool) error {
 	if o.dryRun != rbac.DryRunNone {
 		return nil
 	}
 	p := rbac.Metrics
 	if !o.metrics {
-		p = strongest(o.role.Grants)
+		p = o.role.Strongest()
 	}
 	a := rbac.Attributes(p, o.namespace, "")
 	for _, s := range o.subjects {
@@ -140,9 +155,9 @@ func (o *RevokeOptions) verify(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("verifying the revoke: %w", err)
 		case ok:
-			fmt.Fprintf(o.ErrOut, "warning: %s can still %s%s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace), o.through(ctx, s, a, p))
-		default:
-			fmt.Fprintf(o.Out, "%s can no longer %s\n", rbac.SubjectString(s), verbPhrase(p, o.namespace))
+			fmt.Fprintf(o.ErrOut, "warning: %s can still %s%s\n", rbac.SubjectString(s), p.Phrase(o.namespace), o.through(ctx, s, a, p))
+		case changed && !o.Quiet && o.Format == "":
+			fmt.Fprintf(o.Out, "%s can no longer %s\n", rbac.SubjectString(s), p.Phrase(o.namespace))
 		}
 	}
 	return nil
@@ -160,7 +175,7 @@ func (o *RevokeOptions) through(ctx context.Context, s rbacv1.Subject, a authzv1
 		}
 	}
 	if len(via) == 0 {
-		return fmt.Sprintf(" through a group or another binding: see 'oc-registry who-can %s -n %s'", p, o.namespace)
+		return fmt.Sprintf(" through a group or another binding: see '%s who-can %s -n %s'", o.name, p, o.namespace)
 	}
 	return " through " + strings.Join(via, ", ")
 }

@@ -66,25 +66,26 @@ changes the level).`,
 		&cobra.Group{ID: "registry", Title: "The registry:"},
 		&cobra.Group{ID: "other", Title: "Other commands:"},
 	)
+	f := NewFactory(kf)
 	access := []*cobra.Command{
-		NewCmdGrant(kf, streams),
-		NewCmdRevoke(kf, streams),
-		NewCmdWhoCan(kf, streams),
-		NewCmdCanI(kf, streams),
+		NewCmdGrant(f, streams),
+		NewCmdRevoke(f, streams),
+		NewCmdWhoCan(f, streams),
+		NewCmdCanI(f, streams),
 		NewCmdDoctor(kf, streams),
 	}
 	for _, r := range []string{"viewer", "editor", "builder", "metrics"} {
-		access = append(access, NewCmdGrantAlias(kf, streams, r))
+		access = append(access, NewCmdGrantAlias(f, streams, r))
 	}
 	for _, c := range access {
 		c.GroupID = "access"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{
-		NewCmdLogin(kf, streams),
-		NewCmdLogout(kf, streams),
-		NewCmdInfo(kf, streams),
-		NewCmdToken(kf, streams),
+		NewCmdLogin(f, streams),
+		NewCmdLogout(f, streams),
+		NewCmdInfo(f, streams),
+		NewCmdToken(f, streams),
 	} {
 		c.GroupID = "login"
 		root.AddCommand(c)
@@ -93,7 +94,7 @@ changes the level).`,
 		c.GroupID = "images"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{NewCmdStatus(kf, streams), NewCmdExpose(kf, streams), NewCmdLogs(kf, streams), NewCmdMetrics(kf, streams, name)} {
+	for _, c := range []*cobra.Command{NewCmdStatus(f, streams), NewCmdExpose(f, streams), NewCmdLogs(kf, streams), NewCmdMetrics(kf, streams, name)} {
 		c.GroupID = "registry"
 		root.AddCommand(c)
 	}
@@ -104,8 +105,20 @@ changes the level).`,
 	root.SetCompletionCommandGroupID("other")
 	for _, c := range root.Commands() {
 		wrapArgs(c)
+		useDisplayName(c, name)
 	}
 	return root
+}
+
+// useDisplayName writes the examples with the name the user runs us as:
+// a krew user has only "kubectl image-registry", not oc-registry.
+func useDisplayName(c *cobra.Command, name string) {
+	if name != "oc-registry" {
+		c.Example = strings.ReplaceAll(c.Example, "oc-registry ", name+" ")
+	}
+	for _, sub := range c.Commands() {
+		useDisplayName(sub, name)
+	}
 }
 
 // unknownCommand rejects arguments to the root command as a usage error, with

@@ -10,10 +10,10 @@ import (
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/cluster"
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/status"
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	appsclient "k8s.io/client-go/kubernetes/typed/apps/v1"
 )
@@ -22,9 +22,8 @@ import (
 type StatusOptions struct {
 	Wait    bool
 	Timeout time.Duration
-	Output  string
+	output.Flags
 
-	kf         *kube.Flags
 	namespace  string
 	explicitNS bool
 	clients    status.Clients
@@ -35,8 +34,8 @@ type StatusOptions struct {
 }
 
 // NewCmdStatus builds `status`.
-func NewCmdStatus(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &StatusOptions{kf: kf, IOStreams: streams, interval: 2 * time.Second, now: time.Now}
+func NewCmdStatus(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &StatusOptions{IOStreams: streams, interval: 2 * time.Second, now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "status [--wait [--timeout 5m]]",
 		Short: "Show the registry's health: operator, deployment, pods, routes; exit 0 when healthy",
@@ -62,26 +61,18 @@ another one.`,
   oc-registry status -o json | jq -r .summary
   oc-registry status >/dev/null || echo "registry not healthy: exit $?"`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.program = programName(cmd)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	cmd.Flags().BoolVar(&o.Wait, "wait", false, "Wait until the registry is healthy (progress on stderr).")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 5*time.Minute, "With --wait: give up after this long.")
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml (schema in docs/status.md).")
+	o.Flags.AddFlags(cmd.Flags()) // the JSON schema is in docs/status.md
 	return cmd
 }
 
 // Complete resolves the namespace and builds the clients.
-func (o *StatusOptions) Complete() error {
-	ns, explicit, err := o.kf.Namespace()
+func (o *StatusOptions) Complete(f Factory, cmd *cobra.Command, _ []string) error {
+	o.program = programName(cmd)
+	ns, explicit, err := f.Namespace()
 	if err != nil {
 		return err
 	}
@@ -89,7 +80,7 @@ func (o *StatusOptions) Complete() error {
 	if o.explicitNS {
 		o.namespace = ns
 	}
-	clients, err := o.kf.Clients()
+	clients, err := f.KubeClients()
 	if err != nil {
 		return err
 	}
@@ -106,7 +97,7 @@ func (o *StatusOptions) Validate() error {
 	if o.Timeout <= 0 {
 		return clierr.Usagef("--timeout must be positive")
 	}
-	return usageIfErr(output.Validate(o.Output))
+	return usageIfErr(o.Flags.Validate())
 }
 
 // Run reads, waits if asked, prints, and turns the verdict into the exit code.
@@ -128,7 +119,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	for _, w := range r.Warnings {
 		warnf(o.ErrOut, "%s", w)
 	}
-	if err := output.Print(o.Out, o.Output, r, func(w io.Writer) error { return status.WriteText(w, r) }); err != nil {
+	if err := output.Print(o.Out, o.Format, r, func(w io.Writer) error { return status.WriteText(w, r) }); err != nil {
 		return err
 	}
 	code := 0
@@ -147,7 +138,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if timedOut {
 		return &clierr.Error{Err: fmt.Errorf("timed out after %s waiting for the registry to become healthy: %s", o.Timeout, r.Summary), Code: code}
 	}
-	if o.Output == "" {
+	if o.Format == "" {
 		fmt.Fprintf(o.ErrOut, "hint: %s\n", hint)
 	}
 	return &clierr.Error{Err: clierr.Silent, Code: code}
@@ -157,26 +148,38 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 // stderr each time the verdict changes.
 func (o *StatusOptions) wait(ctx context.Context, r *status.Report) (*status.Report, bool, error) {
 	start := o.now()
-	deadline := time.NewTimer(o.Timeout)
-	defer deadline.Stop()
 	last := ""
-	for r.Verdict != status.Healthy {
-		if r.Summary != last {
+	say := func(r *status.Report) {
+		if r.Verdict != status.Healthy && r.Summary != last {
 			fmt.Fprintf(o.ErrOut, "waiting (%s): %s\n", o.now().Sub(start).Round(time.Second), r.Summary)
 			last = r.Summary
 		}
-		select {
-		case <-ctx.Done():
+	}
+	if r.Verdict != status.Healthy {
+		say(r)
+		// Collect gets ctx, not the poll's own: a scrape in flight when
+		// --timeout passes finishes, and the timeout is seen between polls.
+		var collectErr error
+		err := wait.PollUntilContextTimeout(ctx, o.interval, o.Timeout, false, func(context.Context) (bool, error) {
+			next, err := status.Collect(ctx, o.clients, o.namespace, o.now())
+			if err != nil {
+				collectErr = err
+				return false, err
+			}
+			r = next
+			say(r)
+			return r.Verdict == status.Healthy, nil
+		})
+		switch {
+		case ctx.Err() != nil:
 			return nil, false, ctx.Err()
-		case <-deadline.C:
+		case collectErr != nil:
+			return nil, false, collectErr
+		case wait.Interrupted(err):
 			return r, true, nil
-		case <-time.After(o.interval):
-		}
-		next, err := status.Collect(ctx, o.clients, o.namespace, o.now())
-		if err != nil {
+		case err != nil:
 			return nil, false, err
 		}
-		r = next
 	}
 	if last != "" {
 		fmt.Fprintf(o.ErrOut, "healthy after %s\n", o.now().Sub(start).Round(time.Second))

@@ -159,7 +159,7 @@ func TestStatusNamespaceWithoutRegistry(t *testing.T) {
 func TestStatusJSON(t *testing.T) {
 	kube, dyn := registryCluster(2, true)
 	o, out, _ := statusOptions(kube, dyn)
-	o.Output = "json"
+	o.Format = "json"
 	if err := o.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

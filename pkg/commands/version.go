@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -13,7 +14,7 @@ import (
 
 // VersionOptions prints build information. It needs no cluster.
 type VersionOptions struct {
-	Output string
+	output.Flags
 	genericiooptions.IOStreams
 }
 
@@ -23,27 +24,27 @@ func NewCmdVersion(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of oc-registry",
+		Long: `Print the version of oc-registry.
+
+-o json|yaml prints {"version", "commit", "date", "goVersion", "platform"}.`,
 		Example: `  oc-registry version
   oc-registry version -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run()
-		},
+		RunE: runE(nil, o),
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	o.Flags.AddFlags(cmd.Flags())
 	return cmd
 }
 
+// Complete has nothing to do: version needs no cluster (and gets no
+// factory).
+func (o *VersionOptions) Complete(Factory, *cobra.Command, []string) error { return nil }
+
 // Validate checks the flags.
-func (o *VersionOptions) Validate() error {
-	return usageIfErr(output.Validate(o.Output))
-}
+func (o *VersionOptions) Validate() error { return usageIfErr(o.Flags.Validate()) }
 
 // Run prints the version.
-func (o *VersionOptions) Run() error {
+func (o *VersionOptions) Run(context.Context) error {
 	info := version.Info{
 		Version:   version.Version,
 		Commit:    version.Commit,
@@ -51,7 +52,7 @@ func (o *VersionOptions) Run() error {
 		GoVersion: runtime.Version(),
 		Platform:  runtime.GOOS + "/" + runtime.GOARCH,
 	}
-	return output.Print(o.Out, o.Output, info, func(w io.Writer) error {
+	return o.Print(o.Out, info, func(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "oc-registry %s (commit %s, built %s, %s, %s)\n",
 			info.Version, info.Commit, info.Date, info.GoVersion, info.Platform)
 		return err

@@ -6,7 +6,6 @@ import (
 	"io"
 	"text/tabwriter"
 
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/spf13/cobra"
@@ -15,7 +14,9 @@ import (
 
 // WhoCanOptions lists who holds a registry permission.
 type WhoCanOptions struct {
-	Output string
+	output.Flags
+	NoHeaders     bool
+	IncludeSystem bool
 
 	permissionArgs
 	genericiooptions.IOStreams
@@ -29,8 +30,8 @@ type WhoCanResult struct {
 }
 
 // NewCmdWhoCan builds `who-can pull|push|metrics`.
-func NewCmdWhoCan(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &WhoCanOptions{permissionArgs: permissionArgs{kf: kf}, IOStreams: streams}
+func NewCmdWhoCan(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &WhoCanOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "who-can pull|push|metrics [-n PROJECT]",
 		Short: "List who may pull, push or read metrics, and through which binding",
@@ -40,49 +41,68 @@ with the RoleBinding or ClusterRoleBinding and the role that gives it.
 It reads the cluster's RBAC objects and matches role rules the way the
 registry asks: pull is get, push is update on imagestreams/layers; metrics is
 get on registry/metrics. Custom and aggregated roles count when their rules
-match. Superusers (group system:masters) appear through cluster-admin.`,
+match. Superusers (group system:masters) appear through cluster-admin.
+Kubernetes controllers' own bindings (system:controller:*, such as the
+garbage collector's) are left out, and counted on stderr; --include-system
+lists them too.
+
+-o json|yaml prints {"permission", "namespace", "holders": [{"subject": {"kind",
+"name", "namespace"}, "binding", "role", "managedByOcRegistry"}]}; holders is []
+when nobody holds it.`,
 		Example: `  oc-registry who-can push -n team-a
   oc-registry who-can metrics -o json`,
 		ValidArgs: []string{"pull", "push", "metrics"},
 		Args:      cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:      runE(f, o),
 	}
-	cmd.Flags().StringVarP(&o.Output, "output", "o", "", "Output format: json or yaml.")
+	o.Flags.AddFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&o.NoHeaders, "no-headers", false, "Print the table without its header line.")
+	cmd.Flags().BoolVar(&o.IncludeSystem, "include-system", false, "Also list the holders through Kubernetes controllers' bindings (system:controller:*).")
 	return cmd
 }
 
 // Complete parses the permission and builds clients.
-func (o *WhoCanOptions) Complete(args []string) error { return o.complete(args[0]) }
+func (o *WhoCanOptions) Complete(f Factory, _ *cobra.Command, args []string) error {
+	return o.complete(f, args[0])
+}
 
 // Validate checks the flags.
-func (o *WhoCanOptions) Validate() error { return usageIfErr(output.Validate(o.Output)) }
+func (o *WhoCanOptions) Validate() error { return usageIfErr(o.Flags.Validate()) }
 
 // Run prints the holders.
 func (o *WhoCanOptions) Run(ctx context.Context) error {
 	ns := o.namespace
+	if o.permission != rbac.Metrics {
+		if !o.explicit {
+			noteProject(o.ErrOut, ns)
+		}
+		if err := checkProject(ctx, o.client, ns); err != nil {
+			return err
+		}
+	}
 	holders, err := o.client.WhoCanIn(ctx, rbac.Attributes(o.permission, ns, ""))
 	if err != nil {
 		return err
+	}
+	if !o.IncludeSystem {
+		var hidden int
+		if holders, hidden = rbac.HideSystem(holders); hidden > 0 {
+			fmt.Fprintf(o.ErrOut, "%d more through Kubernetes controllers' bindings (system:controller:*): --include-system lists them\n", hidden)
+		}
 	}
 	res := WhoCanResult{Permission: o.permission, Namespace: ns, Holders: holders}
 	if res.Holders == nil {
 		res.Holders = []rbac.Holder{}
 	}
-	return output.Print(o.Out, o.Output, res, func(w io.Writer) error {
+	return o.Print(o.Out, res, func(w io.Writer) error {
 		if len(holders) == 0 {
 			_, err := fmt.Fprintln(w, "nobody")
 			return err
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SUBJECT\tKIND\tBINDING\tROLE")
+		if !o.NoHeaders {
+			fmt.Fprintln(tw, "SUBJECT\tKIND\tBINDING\tROLE")
+		}
 		for _, h := range holders {
 			name := h.Subject.Name
 			if h.Subject.Kind == "ServiceAccount" {

@@ -572,7 +572,7 @@ func (x *run) permission(ctx context.Context) Check {
 	if x.in.Robot != nil {
 		d, err = x.robotDecision(ctx, ns, stream)
 	} else {
-		c := &rbac.Client{Authz: x.in.API.Authz, Core: x.in.API.Core, Streams: streams{x.in.API.Dynamic}}
+		c := &rbac.Client{Authz: x.in.API.Authz, Core: x.in.API.Core, Streams: cluster.Streams{Dynamic: x.in.API.Dynamic}}
 		if x.in.Pull {
 			d, err = c.CanPull(ctx, ns, stream)
 		} else {
@@ -652,7 +652,7 @@ func (x *run) robotDecision(ctx context.Context, ns, stream string) (rbac.Decisi
 	if stream == "" {
 		return rbac.Decision{Allowed: true}, nil
 	}
-	found, err := streams{x.in.API.Dynamic}.ImageStreamExists(ctx, ns, stream)
+	found, err := cluster.Streams{Dynamic: x.in.API.Dynamic}.ImageStreamExists(ctx, ns, stream)
 	if err != nil && !apierrors.IsForbidden(err) {
 		return rbac.Decision{}, err
 	}
@@ -707,7 +707,7 @@ func (x *run) imageStream(ctx context.Context) {
 		x.add(skip(CheckImageStream, "needs credentials the API server accepts"))
 		return
 	}
-	found, err := streams{x.in.API.Dynamic}.ImageStreamExists(ctx, x.target.Project, x.target.Name)
+	found, err := cluster.Streams{Dynamic: x.in.API.Dynamic}.ImageStreamExists(ctx, x.target.Project, x.target.Name)
 	switch {
 	case err == nil && found:
 		x.add(Check{Name: CheckImageStream, OK: true, Detail: fmt.Sprintf("image stream %s exists", x.target.Repo())})
@@ -789,26 +789,4 @@ func (x *run) judge() {
 	}
 	r.OK = true
 	r.Verdict = fmt.Sprintf("%s can %s %s at %s", x.subject(), verb, what, r.Registry)
-}
-
-// streams looks image streams up through the dynamic client.
-type streams struct{ dyn dynamic.Interface }
-
-func (s streams) CountImageStreams(ctx context.Context, ns string) (int, error) {
-	l, err := s.dyn.Resource(cluster.ImageStreams).Namespace(ns).List(ctx, metav1.ListOptions{Limit: 1})
-	if apierrors.IsNotFound(err) {
-		return -1, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	return len(l.Items), nil
-}
-
-func (s streams) ImageStreamExists(ctx context.Context, ns, name string) (bool, error) {
-	_, err := s.dyn.Resource(cluster.ImageStreams).Namespace(ns).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	return err == nil, err
 }

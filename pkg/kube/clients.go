@@ -3,10 +3,7 @@ package kube
 import (
 	"context"
 
-	"github.com/oc-registry/oc-registry/pkg/cluster"
-
 	authnv1 "k8s.io/api/authentication/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	authnclient "k8s.io/client-go/kubernetes/typed/authentication/v1"
@@ -64,28 +61,6 @@ func forConfig(cfg *rest.Config) (*Clients, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// CountImageStreams returns how many ImageStreams a project has (at most 1
-// is counted), or -1 when the cluster has no ImageStream API.
-func (c *Clients) CountImageStreams(ctx context.Context, namespace string) (int, error) {
-	l, err := c.Dynamic.Resource(cluster.ImageStreams).Namespace(namespace).List(ctx, metav1.ListOptions{Limit: 1})
-	if apierrors.IsNotFound(err) {
-		return -1, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	return len(l.Items), nil
-}
-
-// ImageStreamExists reports whether namespace/name exists.
-func (c *Clients) ImageStreamExists(ctx context.Context, namespace, name string) (bool, error) {
-	_, err := c.Dynamic.Resource(cluster.ImageStreams).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // WhoAmI returns the current user's name (SelfSubjectReview), or "" when the

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/version"
@@ -125,7 +124,7 @@ func explainConfigError(err error) error {
 			Code: clierr.CodeUnauthorized,
 		}
 	}
-	if strings.Contains(err.Error(), "context was not found") {
+	if clientcmd.IsContextNotFound(err) {
 		return clierr.WithHint(err, "list contexts with 'kubectl config get-contexts'")
 	}
 	return fmt.Errorf("loading kubeconfig: %w", err)

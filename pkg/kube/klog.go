@@ -1,8 +1,10 @@
 package kube
 
 import (
+	"context"
 	"flag"
 
+	"github.com/go-logr/logr"
 	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
 )
@@ -19,15 +21,11 @@ func AddKlogFlags(fs *pflag.FlagSet) {
 	fs.AddFlag(v)
 }
 
-// Quiet runs f with client-go's request logging off. At -v=8 client-go
-// logs response bodies, and a TokenRequest response body is a token.
-func Quiet(f func() error) error {
-	if klogFlags == nil {
-		return f()
-	}
-	v := klogFlags.Lookup("v")
-	prev := v.Value.String()
-	_ = v.Value.Set("0")
-	defer func() { _ = v.Value.Set(prev) }()
-	return f()
+// Quiet returns ctx with client-go's request logging off for the requests
+// made with it. At -v=8 client-go logs response bodies, and a TokenRequest
+// response body is a token. client-go logs through the request context's
+// logger, so this is per request: the global -v is not touched, and
+// requests running at the same time keep their logging.
+func Quiet(ctx context.Context) context.Context {
+	return klog.NewContext(ctx, logr.Discard())
 }

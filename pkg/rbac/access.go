@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	authzv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -122,6 +123,27 @@ func WhoCan(a authzv1.ResourceAttributes, clusterRoles []rbacv1.ClusterRole, rol
 		return out[i].Binding < out[j].Binding
 	})
 	return out
+}
+
+// IsSystemController reports whether h holds the permission through a
+// Kubernetes controller's own binding (system:controller:*, such as the
+// garbage collector's): true of every cluster, and no answer to who may
+// push.
+func IsSystemController(h Holder) bool {
+	_, name, _ := strings.Cut(h.Binding, "/")
+	return strings.HasPrefix(name, "system:controller:")
+}
+
+// HideSystem returns holders without the system controllers' bindings, and
+// how many it left out.
+func HideSystem(holders []Holder) ([]Holder, int) {
+	out := make([]Holder, 0, len(holders))
+	for _, h := range holders {
+		if !IsSystemController(h) {
+			out = append(out, h)
+		}
+	}
+	return out, len(holders) - len(out)
 }
 
 func kindOrder(k string) int {

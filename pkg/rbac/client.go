@@ -10,6 +10,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	authzclient "k8s.io/client-go/kubernetes/typed/authorization/v1"
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 	rbacclient "k8s.io/client-go/kubernetes/typed/rbac/v1"
@@ -104,6 +105,27 @@ func (c *Client) EnsureClusterRole(ctx context.Context, name string, rules []rba
 		return false, fmt.Errorf("creating cluster role %q: %w", name, err)
 	}
 	return true, nil
+}
+
+// MetricsRole decides which ClusterRole `grant metrics` binds, and
+// whether it must be created: role when given; else OpenShift's
+// registry-monitoring when the cluster has it, else the documentation's
+// prometheus-scraper, created. Only "not found" means the cluster lacks
+// registry-monitoring: any other error (a timeout) is returned, not
+// answered by creating another role. prometheus-scraper is always created
+// when missing, as the documentation defines it.
+func (c *Client) MetricsRole(ctx context.Context, role string, create bool) (string, bool, error) {
+	if role == "" {
+		role = MetricsRoles[0]
+		_, err := c.EnsureClusterRole(ctx, role, nil, false, DryRunNone)
+		switch {
+		case errors.Is(err, ErrRoleMissing):
+			role, create = MetricsRoles[1], true
+		case err != nil:
+			return "", false, err
+		}
+	}
+	return role, create || role == MetricsRoles[1], nil
 }
 
 // GrantResult says what a grant changed.
@@ -232,21 +254,21 @@ func (c *Client) Access(ctx context.Context, s rbacv1.Subject, a authzv1.Resourc
 
 // AccessEventually retries Access for a short while: RBAC caches catch up
 // with a new binding within milliseconds, but not instantly.
+// After about two seconds the last answer stands.
 func (c *Client) AccessEventually(ctx context.Context, s rbacv1.Subject, a authzv1.ResourceAttributes, want bool) (bool, error) {
 	var got bool
-	var err error
-	for i := 0; i < 20; i++ {
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 2*time.Second, true, func(context.Context) (bool, error) {
+		var err error
 		got, _, err = c.Access(ctx, s, a)
-		if err != nil || got == want {
-			return got, err
-		}
-		select {
-		case <-ctx.Done():
-			return got, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		return err != nil || got == want, err
+	})
+	if ctx.Err() != nil {
+		return got, ctx.Err()
 	}
-	return got, nil
+	if wait.Interrupted(err) {
+		return got, nil
+	}
+	return got, err
 }
 
 // SelfAccess asks whether the current user may do a (SelfSubjectAccessReview).

@@ -3,8 +3,8 @@ package rbac
 import (
 	"context"
 	"fmt"
-	"sync"
 
+	"golang.org/x/sync/errgroup"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
@@ -20,23 +20,39 @@ type Decision struct {
 // when the stream does not exist yet (checked when stream is set and the
 // client has Streams).
 func (c *Client) CanPush(ctx context.Context, namespace, stream string) (Decision, error) {
-	// The three questions are independent: ask them at once.
+	// The three questions are independent: ask them at once. A failure
+	// that decides the answer cancels the others; whether the user may
+	// create streams matters only when the stream is missing, so its error
+	// is kept for later.
 	var (
-		wg                  sync.WaitGroup
-		update, create      bool
-		found               bool
-		errU, errC, errFind error
+		update, create, found bool
+		errC, errFind         error
 	)
-	wg.Add(1)
-	go func() { defer wg.Done(); update, _, errU = c.SelfAccess(ctx, Attributes(Push, namespace, stream)) }()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(3)
+	g.Go(func() error {
+		var err error
+		update, _, err = c.SelfAccess(gctx, Attributes(Push, namespace, stream))
+		return err
+	})
 	if stream != "" && c.Streams != nil {
-		wg.Add(2)
-		go func() { defer wg.Done(); found, errFind = c.Streams.ImageStreamExists(ctx, namespace, stream) }()
-		go func() { defer wg.Done(); create, _, errC = c.SelfAccess(ctx, CreateStreamAttributes(namespace)) }()
+		g.Go(func() error {
+			found, errFind = c.Streams.ImageStreamExists(gctx, namespace, stream)
+			if apierrors.IsForbidden(errFind) {
+				return nil // unknown; decided below
+			}
+			if errFind != nil {
+				return fmt.Errorf("looking up image stream %s/%s: %w", namespace, stream, errFind)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			create, _, errC = c.SelfAccess(gctx, CreateStreamAttributes(namespace))
+			return nil
+		})
 	}
-	wg.Wait()
-	if errU != nil {
-		return Decision{}, errU
+	if err := g.Wait(); err != nil {
+		return Decision{}, err
 	}
 	if !update {
 		return Decision{Reason: fmt.Sprintf("you may not push to project %s (update imagestreams/layers is denied)", namespace), Role: "editor"}, nil
@@ -45,9 +61,6 @@ func (c *Client) CanPush(ctx context.Context, namespace, stream string) (Decisio
 		return Decision{Allowed: true}, nil
 	}
 	unknown := apierrors.IsForbidden(errFind)
-	if errFind != nil && !unknown {
-		return Decision{}, fmt.Errorf("looking up image stream %s/%s: %w", namespace, stream, errFind)
-	}
 	if found {
 		return Decision{Allowed: true}, nil
 	}
@@ -61,6 +74,16 @@ func (c *Client) CanPush(ctx context.Context, namespace, stream string) (Decisio
 		return Decision{Reason: fmt.Sprintf("you may not read image streams, so whether %s/%s exists is unknown, and you may not create it: pushes work only to existing streams", namespace, stream), Role: "builder"}, nil
 	}
 	return Decision{Reason: fmt.Sprintf("image stream %s/%s does not exist and you may not create image streams (pusher cannot; builder and editor can)", namespace, stream), Role: "builder"}, nil
+}
+
+// NoStreamsYet reports whether namespace has no image stream at all (false
+// when that cannot be told): a pusher there cannot push a new image.
+func (c *Client) NoStreamsYet(ctx context.Context, namespace string) bool {
+	if c.Streams == nil {
+		return false
+	}
+	n, err := c.Streams.CountImageStreams(ctx, namespace)
+	return err == nil && n == 0
 }
 
 // CanPull asks whether the current user may pull from namespace/stream.

@@ -2,14 +2,18 @@ package rbac
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	authzv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 )
 
 func user(n string) rbacv1.Subject {
@@ -44,6 +48,9 @@ func TestParseSubjects(t *testing.T) {
 		{name: "group-like user warns", names: []string{"system:authenticated"}, want: []rbacv1.Subject{user("system:authenticated")}, wantWarn: "looks like a group"},
 		{name: "colon user warns", names: []string{"kube:admin"}, want: []rbacv1.Subject{user("kube:admin")}, wantWarn: "contains a colon"},
 		{name: "slash refused", names: []string{"a/b"}, wantErr: "no spaces or slashes"},
+		{name: "comma in a group", groups: []string{"qa,developers"}, wantErr: "repeat the flag for each group (--group qa --group developers)"},
+		{name: "comma in a user", names: []string{"alice,bob"}, wantErr: "give each user as its own argument (alice bob)"},
+		{name: "comma in a service account", sas: []string{"ci:a,ci:b"}, wantErr: "repeat the flag"},
 		{name: "bad robot project", names: []string{"system:serviceaccounts:Nope"}, wantErr: "is not a project name"},
 	}
 	for _, tt := range tests {
@@ -267,5 +274,75 @@ func TestCheckProjectMissing(t *testing.T) {
 	c, _ := newFakeClient()
 	if err := c.CheckProject(context.Background(), "nope"); err == nil || !strings.Contains(err.Error(), `project "nope"`) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestHideSystem(t *testing.T) {
+	hs := []Holder{
+		{Subject: sa("kube-system", "generic-garbage-collector"), Binding: "ClusterRoleBinding/system:controller:generic-garbage-collector"},
+		{Subject: user("alice"), Binding: "RoleBinding/oc-registry-editor"},
+		{Subject: group("system:masters"), Binding: "ClusterRoleBinding/cluster-admin"},
+	}
+	shown, hidden := HideSystem(hs)
+	if hidden != 1 || len(shown) != 2 || shown[0].Subject.Name != "alice" || shown[1].Subject.Name != "system:masters" {
+		t.Fatalf("HideSystem: %v, %d hidden", shown, hidden)
+	}
+	if shown, _ := HideSystem(nil); shown == nil {
+		t.Fatal("HideSystem(nil) is nil: JSON would say null")
+	}
+}
+
+func TestRevokeResultJSONHasEmptyLists(t *testing.T) {
+	b, _ := json.Marshal(NewRevokeResult())
+	if string(b) != `{"changes":[],"stillBoundElsewhere":[]}` {
+		t.Fatalf("empty revoke result: %s", b)
+	}
+}
+
+func TestMetricsRole(t *testing.T) {
+	monitoring := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "registry-monitoring"}}
+	tests := []struct {
+		name       string
+		objs       []runtime.Object
+		getErr     error
+		role       string
+		create     bool
+		want       string
+		wantCreate bool
+		wantErr    string
+	}{
+		{name: "OpenShift's role when present", objs: []runtime.Object{monitoring}, want: "registry-monitoring"},
+		{name: "prometheus-scraper when it is missing", want: "prometheus-scraper", wantCreate: true},
+		{name: "a probe timeout is an error, not a missing role", getErr: apierrors.NewTimeoutError("slow", 1), wantErr: "reading cluster role \"registry-monitoring\""},
+		{name: "--role as given", role: "custom", create: true, want: "custom", wantCreate: true},
+		{name: "--role prometheus-scraper is created when missing", role: "prometheus-scraper", want: "prometheus-scraper", wantCreate: true},
+	}
+	for _, tt := range tests {
+		cs := fake.NewClientset(tt.objs...)
+		if tt.getErr != nil {
+			cs.PrependReactor("get", "clusterroles", func(k8stesting.Action) (bool, runtime.Object, error) { return true, nil, tt.getErr })
+		}
+		c := &Client{RBAC: cs.RbacV1(), Authz: cs.AuthorizationV1(), Core: cs.CoreV1()}
+		role, create, err := c.MetricsRole(context.Background(), tt.role, tt.create)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: err %v, want %q", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || role != tt.want || create != tt.wantCreate {
+			t.Errorf("%s: %q create=%v err=%v; want %q create=%v", tt.name, role, create, err, tt.want, tt.wantCreate)
+		}
+	}
+}
+
+func TestRoleWords(t *testing.T) {
+	editor, _ := LookupRole("editor")
+	viewer, _ := LookupRole("viewer")
+	if editor.Strongest() != Push || viewer.Strongest() != Pull {
+		t.Fatal("Strongest")
+	}
+	if Push.Phrase("p") != "push to project p" || Pull.Phrase("p") != "pull from project p" || Metrics.Phrase("") != "read registry metrics" {
+		t.Fatal("Phrase")
 	}
 }

@@ -28,6 +28,12 @@ type RevokeResult struct {
 	Remaining []Holder        `json:"stillBoundElsewhere"`
 }
 
+// NewRevokeResult is an empty result; its lists are empty, not nil, so that
+// JSON shows [] for "nothing".
+func NewRevokeResult() *RevokeResult {
+	return &RevokeResult{Changes: []BindingChange{}, Remaining: []Holder{}}
+}
+
 // Revoke removes subjects from role bindings of the role in namespace:
 // ours only, or every binding of that ClusterRole with all.
 func (c *Client) Revoke(ctx context.Context, role Role, namespace string, subjects []rbacv1.Subject, all bool, dry DryRun) (*RevokeResult, error) {
@@ -35,7 +41,7 @@ func (c *Client) Revoke(ctx context.Context, role Role, namespace string, subjec
 	if err != nil {
 		return nil, fmt.Errorf("listing rolebindings in %q: %w", namespace, err)
 	}
-	res := &RevokeResult{}
+	res := NewRevokeResult()
 	for _, rb := range list.Items {
 		if rb.RoleRef.Kind != "ClusterRole" || rb.RoleRef.Name != role.ClusterRole {
 			continue

@@ -87,6 +87,29 @@ var Roles = []Role{
 	)},
 }
 
+// Strongest is the permission the role is best described by: push when it
+// grants push.
+func (r Role) Strongest() Permission {
+	for _, p := range r.Grants {
+		if p == Push {
+			return p
+		}
+	}
+	return r.Grants[0]
+}
+
+// Phrase is the permission in words, as in "alice can now push to project
+// team-a".
+func (p Permission) Phrase(namespace string) string {
+	switch p {
+	case Push:
+		return "push to project " + namespace
+	case Pull:
+		return "pull from project " + namespace
+	}
+	return "read registry metrics"
+}
+
 // MetricsRoles are the ClusterRoles `grant metrics` can bind: OpenShift's
 // registry-monitoring, or the documentation's prometheus-scraper.
 var MetricsRoles = []string{"registry-monitoring", "prometheus-scraper"}

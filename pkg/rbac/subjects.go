@@ -30,6 +30,10 @@ func ParseSubjects(names, groups, serviceAccounts []string) ([]rbacv1.Subject, [
 		subs = append(subs, s)
 	}
 	for _, g := range groups {
+		if strings.Contains(g, ",") {
+			errs = append(errs, fmt.Errorf("invalid group name %q: no commas; repeat the flag for each group (--group %s)", g, strings.Join(strings.Split(g, ","), " --group ")))
+			continue
+		}
 		if strings.TrimSpace(g) == "" || strings.ContainsAny(g, " \t\n") {
 			errs = append(errs, fmt.Errorf("invalid group name %q", g))
 			continue
@@ -37,6 +41,10 @@ func ParseSubjects(names, groups, serviceAccounts []string) ([]rbacv1.Subject, [
 		subs = append(subs, rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: g})
 	}
 	for _, sa := range serviceAccounts {
+		if strings.Contains(sa, ",") {
+			errs = append(errs, fmt.Errorf("invalid service account %q: no commas; repeat the flag for each service account", sa))
+			continue
+		}
 		s, err := ParseServiceAccount(sa)
 		if err != nil {
 			errs = append(errs, err)
@@ -56,6 +64,9 @@ func ParseSubjects(names, groups, serviceAccounts []string) ([]rbacv1.Subject, [
 func parseName(n string) (rbacv1.Subject, string, error) {
 	if strings.TrimSpace(n) == "" {
 		return rbacv1.Subject{}, "", errors.New("empty user name")
+	}
+	if strings.Contains(n, ",") {
+		return rbacv1.Subject{}, "", fmt.Errorf("invalid user name %q: no commas; give each user as its own argument (%s)", n, strings.Join(strings.Split(n, ","), " "))
 	}
 	if strings.ContainsAny(n, " \t\n/") {
 		return rbacv1.Subject{}, "", fmt.Errorf("invalid user name %q: no spaces or slashes", n)

@@ -36,7 +36,11 @@ func TestPluginDiscoveryWithKubectl(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
-	for _, args := range [][]string{{"nope"}, {"--nope"}, {"version", "--nope"}, {"grant"}, {"who-can", "pull", "push"}} {
+	// runOpts{} has no kubeconfig at all: argument errors must not depend
+	// on the cluster.
+	for _, args := range [][]string{{"nope"}, {"--nope"}, {"version", "--nope"}, {"grant"}, {"who-can", "pull", "push"},
+		{"grant", "nosuchrole", "alice"}, {"login", "--username", "a:b"}, {"grant", "editor", "--group", "qa,developers"},
+		{"grant", "editor", "alice", "--dry-run", "server"}, {"revoke", "editor", "alice", "-q", "-o", "json"}, {"who-can", "push", "-o", "xml"}} {
 		r := ocr(t, runOpts{}, args...)
 		if r.code != 2 {
 			t.Errorf("%v: %s", args, r)

@@ -189,6 +189,14 @@ func TestWhoCanPushListsTheGrants(t *testing.T) {
 	if !strings.Contains(strings.Join(cluster, ","), "Group:system:masters@ClusterRoleBinding/cluster-admin") {
 		t.Fatalf("cluster admins missing: %v", cluster)
 	}
+	// Controllers' own bindings (the garbage collector may update
+	// anything) are noise here: hidden, counted, shown on request.
+	if strings.Contains(strings.Join(cluster, ","), "generic-garbage-collector") || !strings.Contains(r.stderr, "--include-system") {
+		t.Fatalf("who-can push shows system:controller:* bindings by default: %v\n%s", cluster, r)
+	}
+	if r := mustOCR(t, "admin", "who-can", "push", "-n", ns, "--include-system", "--no-headers"); !strings.Contains(r.stdout, "generic-garbage-collector") || strings.HasPrefix(r.stdout, "SUBJECT") {
+		t.Fatalf("who-can push --include-system --no-headers: %s", r)
+	}
 	text := mustOCR(t, "admin", "who-can", "pull", "-n", ns).stdout
 	if !strings.Contains(text, "bob") || !strings.Contains(text, "RoleBinding/oc-registry-viewer") {
 		t.Fatalf("who-can pull: %s", text)
@@ -248,5 +256,39 @@ func TestCanIExitCodes(t *testing.T) {
 	var res struct{ Allowed bool }
 	if r.code != 5 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Allowed {
 		t.Fatalf("admin asking for carol (push): %s", r)
+	}
+}
+
+// Missing projects are one error everywhere, and objects print as kubectl
+// prints them.
+func TestMissingProjectAndObjectOutput(t *testing.T) {
+	for _, args := range [][]string{{"grant", "editor", "alice"}, {"revoke", "editor", "alice"}, {"who-can", "push"}, {"can-i", "push"}} {
+		r := ocr(t, runOpts{user: "admin"}, append(args, "-n", "no-such-project")...)
+		if r.code != 1 || r.stdout != "" || !strings.HasPrefix(r.stderr, `error: project "no-such-project" does not exist`) {
+			t.Errorf("%v in a missing project: %s", args, r)
+		}
+	}
+	ns := newProject(t, "objout")
+	for _, dry := range []string{"--dry-run=client", "--dry-run=server", ""} {
+		args := []string{"grant", "editor", "alice", "-n", ns, "-o", "yaml"}
+		if dry != "" {
+			args = append(args, dry)
+		}
+		r := mustOCR(t, "admin", args...)
+		if !strings.HasPrefix(r.stdout, "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n") || strings.Contains(r.stdout, "managedFields") {
+			t.Errorf("grant -o yaml %s: %s", dry, r)
+		}
+		if dry == "" && !strings.Contains(r.stderr, "alice can now push to project "+ns) {
+			t.Errorf("grant -o yaml lost the verification: %s", r)
+		}
+	}
+	if r := mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns, "-o", "jsonpath={.metadata.name}"); r.stdout != "oc-registry-editor" {
+		t.Errorf("grant -o jsonpath: %s", r)
+	}
+	if r := mustOCR(t, "admin", "grant", "editor", "alice", "-n", ns, "-o", "name"); r.stdout != "rolebinding.rbac.authorization.k8s.io/oc-registry-editor\n" {
+		t.Errorf("grant -o name: %s", r)
+	}
+	if r := mustOCR(t, "admin", "revoke", "viewer", "alice", "-n", ns, "-o", "json"); !strings.Contains(r.stdout, `"changes": []`) || strings.Contains(r.stdout, "null") {
+		t.Errorf("revoke -o json with nothing to revoke: %s", r)
 	}
 }
