@@ -436,7 +436,9 @@ func TestPushFromPodmanStorage(t *testing.T) {
 	conf := filepath.Join(store, "storage.conf")
 	os.WriteFile(conf, []byte("[storage]\ndriver = \"vfs\"\ngraphroot = \""+store+"/graph\"\nrunroot = \""+store+"/run\"\n"), 0o600)
 	withStore := "CONTAINERS_STORAGE_CONF=" + conf
-	t.Cleanup(func() { exec.Command("podman", "--storage-driver", "vfs", "--root", store+"/graph", "--runroot", store+"/run", "system", "reset", "-f").Run() })
+	t.Cleanup(func() {
+		exec.Command("podman", "--storage-driver", "vfs", "--root", store+"/graph", "--runroot", store+"/run", "system", "reset", "-f").Run()
+	})
 
 	ctxDir := t.TempDir()
 	os.WriteFile(filepath.Join(ctxDir, "hello.txt"), []byte("built by podman for "+ns+"\n"), 0o644)
