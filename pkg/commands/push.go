@@ -42,6 +42,7 @@ type imageFlags struct {
 	RetryTimes  int
 	SrcTLS      bool
 
+	name    string // what the user runs us as, for hints
 	kf      *kube.Flags
 	clients *kube.Clients
 	rbac    *rbac.Client
@@ -276,7 +277,7 @@ func (f *imageFlags) deny(ctx context.Context, d rbac.Decision, project string) 
 		reason = fmt.Sprintf("%s, whose token the auth file holds for %s: %s", name, f.host, strings.Replace(reason, "you may not", "it may not", 1))
 	}
 	return &clierr.Error{Err: errors.New(reason + "; nothing was uploaded"), Code: clierr.CodeForbidden,
-		Hint: fmt.Sprintf("ask a project admin to run: oc-registry grant %s %s -n %s", d.Role, subject, project)}
+		Hint: fmt.Sprintf("ask a project admin to run: %s grant %s %s -n %s", f.prog(), d.Role, subject, project)}
 }
 
 func (f *imageFlags) print(w io.Writer, res *image.Result) error {
@@ -342,6 +343,7 @@ a partial image. The pushed reference with its digest goes to stdout.`,
   oc-registry push docker://quay.io/org/tool:2.0 team-a/tool:2.0 -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.name = programName(cmd)
 			if err := o.Validate(args); err != nil {
 				return err
 			}
@@ -440,6 +442,13 @@ func deniedByRegistry(err error) bool {
 		registry.CauseOf(err) == registry.CauseDenied
 }
 
+func (f *imageFlags) prog() string {
+	if f.name == "" {
+		return "oc-registry"
+	}
+	return f.name
+}
+
 // explainPush adds hints for the usual failures of the upload itself.
 func (f *imageFlags) explainPush(err error) error {
 	// A 403 DENIED at the manifest PUT: OpenShift creates a new image stream
@@ -448,7 +457,7 @@ func (f *imageFlags) explainPush(err error) error {
 	// not be created. The same answer as the preflight's: exit 4.
 	if deniedByRegistry(err) {
 		return &clierr.Error{Err: fmt.Errorf("the registry denied the write: %w", err), Code: clierr.CodeForbidden,
-			Hint: "a new image stream needs 'create imagestreams' in the project (roles builder, editor or admin); check with: oc-registry can-i push NAME -n PROJECT"}
+			Hint: "a new image stream needs 'create imagestreams' in the project (roles builder, editor or admin); check with: " + f.prog() + " can-i push NAME -n PROJECT"}
 	}
 	switch registry.CauseOf(err) {
 	case registry.CausePolicy:
@@ -461,12 +470,12 @@ func (f *imageFlags) explainPush(err error) error {
 		// The cluster has just accepted this very token and said it may
 		// write, so this is the registry's denial, not a missing login.
 		return &clierr.Error{Err: fmt.Errorf("the registry denied the write to the identity the permission check approved: %w", err), Code: clierr.CodeForbidden,
-			Hint: "the registry and the cluster disagree; check the role with: oc-registry can-i push NAME -n PROJECT, and the registry's log (oc-registry logs --status 401)"}
+			Hint: fmt.Sprintf("the registry and the cluster disagree; check the role with: %[1]s can-i push NAME -n PROJECT, and the registry's log (%[1]s logs --status 401)", f.prog())}
 	case unauthorized:
 		return &clierr.Error{Err: err, Code: clierr.CodeUnauthorized,
-			Hint: "log in first (oc-registry login), or check your role: oc-registry can-i push -n PROJECT"}
+			Hint: fmt.Sprintf("log in first (%[1]s login), or check your role: %[1]s can-i push -n PROJECT", f.prog())}
 	case strings.Contains(msg, "x509"):
-		return clierr.WithHint(err, "run 'oc-registry login' to install the registry CA, or pass --cert-dir")
+		return clierr.WithHint(err, "run '%s login' to install the registry CA, or pass --cert-dir", f.prog())
 	}
 	return err
 }

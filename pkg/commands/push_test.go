@@ -2,6 +2,7 @@ package commands
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
@@ -24,5 +25,15 @@ func TestExplainPushUnauthorized(t *testing.T) {
 		if got := clierr.Code(tt.f.explainPush(err)); got != tt.code {
 			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.code)
 		}
+	}
+}
+
+// Hints name the command as the user runs it (krew users have only
+// "kubectl image-registry").
+func TestPushHintsUseTheDisplayName(t *testing.T) {
+	f := imageFlags{name: "kubectl image-registry"}
+	var ce *clierr.Error
+	if err := f.explainPush(errors.New("authentication required")); !errors.As(err, &ce) || !strings.Contains(ce.Hint, "kubectl image-registry login") || strings.Contains(ce.Hint, "oc-registry") {
+		t.Fatalf("hint: %v", err)
 	}
 }

@@ -34,6 +34,7 @@ whatever the image size.`,
   oc-registry tag team-a/app:v1 prod/app:v1`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.name = programName(cmd)
 			if err := o.Validate(args); err != nil {
 				return err
 			}

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // errNotDirect means the image needs copy.Image (a list, foreign layers, a
@@ -60,20 +60,13 @@ func directPush(ctx context.Context, src types.ImageReference, dst Target, destR
 	}
 	cache := o.Cache
 	mnt := &mounter{o: o, dst: dst}
-	sem := make(chan struct{}, max(o.Jobs, 1))
-	errs := make([]error, len(blobs))
-	var wg sync.WaitGroup
+	// The first failure cancels the other uploads: the push fails anyway.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(o.Jobs, 1))
 	for i, b := range blobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs[i] = uploadBlob(ctx, source, dest, b, i == 0, cache, mnt, t)
-		}()
+		g.Go(func() error { return uploadBlob(gctx, source, dest, b, i == 0, cache, mnt, t) })
 	}
-	wg.Wait()
-	if err := firstOf(errs); err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	// The manifest last: a failure above leaves the tag as it was.
@@ -148,25 +141,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// firstOf summarises the blobs' errors in one line: they nearly always
-// share one cause (a refused login says so once per blob), so the count
-// and the first cause say it all. The first error stays wrapped for
-// errors.As.
-func firstOf(errs []error) error {
-	var first error
-	n := 0
-	for _, err := range errs {
-		if err != nil {
-			if first == nil {
-				first = err
-			}
-			n++
-		}
-	}
-	if n <= 1 {
-		return first
-	}
-	return fmt.Errorf("%d of %d blobs failed; the first: %w", n, len(errs), first)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -15,6 +14,7 @@ import (
 	"go.podman.io/image/v5/pkg/blobinfocache/memory"
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Options tune push and tag.
@@ -47,14 +47,15 @@ type Progress struct {
 
 // Result is the stable shape of `push -o json` and `tag -o json`.
 type Result struct {
-	Reference string   `json:"reference"` // REGISTRY/PROJECT/NAME@DIGEST
-	Digest    string   `json:"digest"`
-	Size      int64    `json:"size"` // bytes of all blobs of the image
-	Pushed    int      `json:"layersPushed"`
-	Reused    int      `json:"layersReused"` // already there, or mounted from another repository
-	Moved     int64    `json:"bytesUploaded"`
-	Seconds   float64  `json:"seconds"`
-	Tags      []string `json:"tags"`
+	Reference string `json:"reference"` // REGISTRY/PROJECT/NAME@DIGEST
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"` // bytes of all blobs of the image
+	// Blobs are the image's config and layers: a 2-layer image has 3.
+	Pushed  int      `json:"blobsPushed"` // uploaded
+	Reused  int      `json:"blobsReused"` // already there, or mounted from another repository
+	Moved   int64    `json:"bytesUploaded"`
+	Seconds float64  `json:"seconds"`
+	Tags    []string `json:"tags"`
 	// Unchanged: the destination already held exactly this image; nothing
 	// was written (push only).
 	Unchanged bool `json:"unchanged"`
@@ -105,19 +106,32 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 	}
 	res := &Result{}
 	var copied []byte
+	backoff := wait.Backoff{Duration: o.RetryDelay, Factor: 2, Steps: o.RetryTimes + 1}
 	for attempt := 0; ; attempt++ {
-		report, every := o.Progress, o.ProgressEvery
-		if report == nil && o.ReportWriter != nil {
-			// A terminal: c/image draws bars for copy.Image; the direct
-			// path prints a line a second instead.
-			report, every = ProgressLine(o.ReportWriter), time.Second
+		report, every, finish := o.Progress, o.ProgressEvery, func() {}
+		terminal := report == nil && o.ReportWriter != nil
+		var bar func(Progress)
+		if terminal {
+			bar, finish = Bar(o.ReportWriter)
+			report, every = bar, 200*time.Millisecond
 		}
 		tracker := newTracker(report, every, start)
 		copied, err = directPush(ctx, src, dst, destRef, o, tracker)
 		if errors.Is(err, errNotDirect) {
+			// Nothing was sent yet. On a terminal c/image draws its own
+			// bars for copy.Image.
+			tracker.stop()
+			if terminal {
+				report = nil
+			}
+			tracker = newTracker(report, every, start)
 			copied, err = copyImage(ctx, pc, src, dst, destRef, o, tracker)
 		}
 		tracker.stop()
+		if report != nil && terminal {
+			bar(Progress{Done: tracker.done, Total: tracker.total, Elapsed: time.Since(start)})
+			finish()
+		}
 		res.Pushed, res.Reused, res.Size, res.Moved = tracker.pushed, tracker.reused, tracker.total, tracker.done
 		var damaged errCacheDamaged
 		if errors.As(err, &damaged) {
@@ -128,7 +142,7 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 		if err == nil || attempt >= o.RetryTimes || !Transient(err) || ctx.Err() != nil {
 			break
 		}
-		delay := o.RetryDelay << attempt
+		delay := backoff.Step()
 		o.logf(fmt.Sprintf("push failed (%v); retrying in %s (attempt %d of %d)", err, delay, attempt+2, o.RetryTimes+1))
 		select {
 		case <-ctx.Done():
@@ -285,46 +299,6 @@ func alreadyThere(ctx context.Context, src types.ImageReference, dst Target, o O
 		res.Size += l.Size
 	}
 	return res, true
-}
-
-// ProgressLine prints "pushed X of Y, R MB/s, ETA E" lines to w.
-func ProgressLine(w io.Writer) func(Progress) {
-	return func(p Progress) {
-		if p.Total == 0 {
-			return
-		}
-		rate := float64(p.Done) / p.Elapsed.Seconds()
-		eta := "?"
-		if rate > 0 {
-			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
-		}
-		fmt.Fprintf(w, "pushed %s of %s, %.1f MB/s, ETA %s\n", MiB(p.Done), MiB(p.Total), rate/1e6, eta)
-	}
-}
-
-// MiB formats a byte count for people.
-func MiB(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
-
-// Transient reports whether err is worth another try: dropped
-// connections, timeouts, 5xx and 429 answers.
-func Transient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) {
-		return false
-	}
-	msg := strings.ToLower(err.Error())
-	for _, s := range []string{"unauthorized", "authentication required", "denied", "manifest unknown", "name unknown", "invalid"} {
-		if strings.Contains(msg, s) {
-			return false
-		}
-	}
-	for _, s := range []string{"connection reset", "connection refused", "broken pipe", "unexpected eof", ": eof", "i/o timeout",
-		"tls handshake timeout", "timeout awaiting", "server misbehaving", "http status: 5", "500 internal", "502 bad gateway",
-		"503 service", "504 gateway", "429", "too many requests", "use of closed network connection"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // tracker turns c/image's per-blob progress into totals and counts.

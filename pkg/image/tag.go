@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // Tag points dst at src's image inside the same registry. Blobs are mounted
@@ -43,30 +43,27 @@ func Tag(ctx context.Context, src, dst Target, o Options) (*Result, error) {
 	// Across repositories one mount request answers both "is it there" and
 	// "link it"; within one repository the blob is there already. The
 	// requests are independent, so they go out together.
-	errs := make([]error, len(blobs))
-	var wg sync.WaitGroup
-	for i, b := range blobs {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for _, b := range blobs {
 		res.Size += b.Size
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			d := b.Digest.String()
 			var have bool
 			var err error
 			if src.Repo() == dst.Repo() {
-				have, err = m.BlobExists(ctx, dst.Repo(), d)
+				have, err = m.BlobExists(gctx, dst.Repo(), d)
 			} else {
-				have, err = m.Mount(ctx, dst.Repo(), src.Repo(), d)
+				have, err = m.Mount(gctx, dst.Repo(), src.Repo(), d)
 			}
 			if err == nil && !have {
 				err = fmt.Errorf("the registry would not mount blob %s from %s into %s: use push docker://%s %s to copy the image",
 					d, src.Repo(), dst.Repo(), src, dst.Repo()+":"+dst.Tag)
 			}
-			errs[i] = err
-		}()
+			return err
+		})
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	res.Reused = len(blobs)

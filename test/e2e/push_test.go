@@ -18,8 +18,8 @@ import (
 
 type pushResult struct {
 	Reference, Digest string
-	Pushed            int   `json:"layersPushed"`
-	Reused            int   `json:"layersReused"`
+	Pushed            int   `json:"blobsPushed"`
+	Reused            int   `json:"blobsReused"`
 	Moved             int64 `json:"bytesUploaded"`
 	Tags              []string
 	Unchanged         bool
