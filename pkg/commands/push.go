@@ -96,7 +96,7 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 	}
 	var err error
 	if !f.NoPreflight || f.Registry == "" {
-		if f.clients, err = f.kf.Clients(); err != nil {
+		if f.clients, err = f.kf.Clients(kube.OneDialAtATime); err != nil {
 			return err
 		}
 		f.rbac = rbacClient(f.clients)
@@ -144,7 +144,7 @@ func (f *imageFlags) pickIdentity() error {
 	case id.Skip != "":
 		f.skip = id.Skip
 	case id.Token != "":
-		c, err := f.clients.As(id.Token)
+		c, err := f.clients.As(id.Token, kube.OneDialAtATime)
 		if err != nil {
 			return err
 		}

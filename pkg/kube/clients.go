@@ -25,10 +25,13 @@ type Clients struct {
 }
 
 // Clients builds the clients from the flags.
-func (f *Flags) Clients() (*Clients, error) {
+func (f *Flags) Clients(opts ...Option) (*Clients, error) {
 	cfg, err := f.RESTConfig()
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	return forConfig(cfg)
 }
@@ -36,9 +39,12 @@ func (f *Flags) Clients() (*Clients, error) {
 // As is the same cluster's clients authenticated by token alone: none of
 // the kubeconfig's own credentials (certificates, exec plugins, other
 // tokens) go along. Callers pass only a token this server issued.
-func (c *Clients) As(token string) (*Clients, error) {
+func (c *Clients) As(token string, opts ...Option) (*Clients, error) {
 	cfg := rest.AnonymousClientConfig(c.Config)
 	cfg.BearerToken = token
+	for _, o := range opts {
+		o(cfg)
+	}
 	return forConfig(cfg)
 }
 
