@@ -23,6 +23,7 @@ install: build
 	install -d $(BINDIR)
 	install -m 0755 bin/oc-registry $(BINDIR)/oc-registry
 	ln -f $(BINDIR)/oc-registry $(BINDIR)/kubectl-image_registry
+	install -m 0755 plugin/kubectl_complete-image_registry $(BINDIR)/kubectl_complete-image_registry
 
 # Everything CI runs: lint, generated docs up to date, unit tests, fuzz seeds,
 # end-to-end tests on the local cluster (started and stopped by the suite).
