@@ -13,7 +13,7 @@ export CGO_ENABLED := 0
 TOOLS   := $(CURDIR)/.cache/tools/bin
 CRANE   := $(TOOLS)/crane
 
-.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-snapshot
+.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-check release-snapshot
 
 build:
 	$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/oc-registry ./cmd/oc-registry
@@ -74,13 +74,28 @@ bench: build
 	./bench/logs.sh
 
 # Release archives and the krew manifest, built locally (nothing published).
-GORELEASER := $(TOOLS)/goreleaser
-release-snapshot: $(GORELEASER)
-	$(GORELEASER) check
-	$(GORELEASER) release --snapshot --clean --skip=publish
+# release-check: goreleaser check, the whole pipeline for this machine's
+# platform, krew's validate-krew-manifest, and a krew install from the
+# archive (hack/krewcheck). release-snapshot does the same for every platform.
+GORELEASER    := $(TOOLS)/goreleaser
+VALIDATE_KREW := $(TOOLS)/validate-krew-manifest
+KREW          := $(TOOLS)/krew
+RELEASE_TOOLS := $(GORELEASER) $(VALIDATE_KREW) $(KREW)
+
+release-check: $(RELEASE_TOOLS)
+	./hack/release-check.sh
+
+release-snapshot: $(RELEASE_TOOLS)
+	./hack/release-check.sh all
 
 $(GORELEASER):
 	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/goreleaser/v2@v2.15.1
+
+$(VALIDATE_KREW):
+	GOBIN=$(TOOLS) $(GO) install sigs.k8s.io/krew/cmd/validate-krew-manifest@v0.4.3
+
+$(KREW):
+	GOBIN=$(TOOLS) $(GO) install sigs.k8s.io/krew/cmd/krew@v0.4.3
 
 # crane (a peer client for interop tests and benchmarks), pinned.
 tools: $(CRANE)
