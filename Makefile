@@ -13,7 +13,7 @@ export CGO_ENABLED := 0
 TOOLS   := $(CURDIR)/.cache/tools/bin
 CRANE   := $(TOOLS)/crane
 
-.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-snapshot
+.PHONY: build install test unit fuzz e2e lint docs docs-check demo cluster-up cluster-down cluster-env bench tools release-check release-snapshot image man
 
 build:
 	$(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/oc-registry ./cmd/oc-registry
@@ -23,6 +23,7 @@ install: build
 	install -d $(BINDIR)
 	install -m 0755 bin/oc-registry $(BINDIR)/oc-registry
 	ln -f $(BINDIR)/oc-registry $(BINDIR)/kubectl-image_registry
+	install -m 0755 plugin/kubectl_complete-image_registry $(BINDIR)/kubectl_complete-image_registry
 
 # Everything CI runs: the packages the suites use, lint, generated docs up to
 # date, unit tests, fuzz seeds, end-to-end tests on the local cluster (started
@@ -58,6 +59,12 @@ lint:
 docs:
 	$(GO) run -tags $(TAGS) ./hack/docgen docs/reference
 
+# Man pages (section 1) from the same commands, into dist/man:
+# man -l dist/man/oc-registry.1
+man:
+	rm -rf dist/man
+	$(GO) run -tags $(TAGS) -ldflags "-X $(VPKG).Version=$(VERSION)" ./hack/docgen -man dist/man
+
 docs-check:
 	@tmp=$$(mktemp -d); $(GO) run -tags $(TAGS) ./hack/docgen $$tmp && diff -r docs/reference $$tmp >/dev/null || { echo "docs/reference is stale: run 'make docs'"; rm -rf $$tmp; exit 1; }; rm -rf $$tmp
 
@@ -80,16 +87,42 @@ bench: build
 	./bench/logs.sh
 
 # Release archives and the krew manifest, built locally (nothing published).
-GORELEASER := $(TOOLS)/goreleaser
-release-snapshot: $(GORELEASER)
-	$(GORELEASER) check
-	$(GORELEASER) release --snapshot --clean --skip=publish
+# release-check: goreleaser check, the whole pipeline for this machine's
+# platform, krew's validate-krew-manifest, and a krew install from the
+# archive (hack/krewcheck). release-snapshot does the same for every platform.
+GORELEASER    := $(TOOLS)/goreleaser
+VALIDATE_KREW := $(TOOLS)/validate-krew-manifest
+KREW          := $(TOOLS)/krew
+RELEASE_TOOLS := $(GORELEASER) $(VALIDATE_KREW) $(KREW)
+
+release-check: $(RELEASE_TOOLS)
+	./hack/release-check.sh
+
+release-snapshot: $(RELEASE_TOOLS)
+	./hack/release-check.sh all
 
 $(GORELEASER):
 	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/goreleaser/v2@v2.15.1
 
+$(VALIDATE_KREW):
+	GOBIN=$(TOOLS) $(GO) install sigs.k8s.io/krew/cmd/validate-krew-manifest@v0.4.3
+
+$(KREW):
+	GOBIN=$(TOOLS) $(GO) install sigs.k8s.io/krew/cmd/krew@v0.4.3
+
+# The pipeline image (docs/ci.md): an OCI layout in dist/image, an index
+# over linux/amd64 and linux/arm64, built without a container engine.
+# Push it with: bin/oc-registry push oci:dist/image:$(VERSION) PROJECT/oc-registry:$(VERSION)
+IMAGE_DIR ?= dist/image
+image:
+	for arch in amd64 arm64; do \
+		GOOS=linux GOARCH=$$arch $(GO) build -trimpath -tags $(TAGS) -ldflags "$(LDFLAGS)" -o dist/image-bin/linux_$$arch/oc-registry ./cmd/oc-registry || exit 1; \
+	done
+	$(GO) run ./hack/ociimage -out $(IMAGE_DIR) -tag $(VERSION) \
+		linux/amd64=dist/image-bin/linux_amd64/oc-registry linux/arm64/v8=dist/image-bin/linux_arm64/oc-registry
+
 # crane (a peer client for interop tests and benchmarks), pinned.
-tools: $(CRANE)
+tools: $(CRANE) $(GORELEASER)
 
 $(CRANE):
 	GOBIN=$(TOOLS) $(GO) install github.com/google/go-containerregistry/cmd/crane@v0.22.1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the test suites need besides Go: skopeo and podman (clients in the
 # e2e suite), promtool from the prometheus package (checks metrics -o prom),
-# kubectl. `make test` runs this first. As root with apt-get, the missing
+# bash-completion and setpriv, kubectl. `make test` runs this first. As root with apt-get, the missing
 # packages are installed; otherwise one line names them and it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ missing=()
 command -v skopeo >/dev/null || missing+=(skopeo)
 command -v podman >/dev/null || missing+=(podman)
 command -v promtool >/dev/null || missing+=(prometheus)
+[ -f /usr/share/bash-completion/bash_completion ] || missing+=(bash-completion) # the completion e2e test
+command -v setpriv >/dev/null || missing+=(util-linux)                         # the guides run as an unprivileged user
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then

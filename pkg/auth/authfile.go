@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/registry"
@@ -186,11 +185,7 @@ func lockFor(ctx context.Context, path string) (func(), error) {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	err = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, LockTimeout, true, func(context.Context) (bool, error) {
-		err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return false, nil
-		}
-		return err == nil, err
+		return tryLock(lf)
 	})
 	if err != nil {
 		lf.Close()
@@ -200,7 +195,7 @@ func lockFor(ctx context.Context, path string) (func(), error) {
 		return nil, fmt.Errorf("locking %s: another process holds %s.lock (%v); try again, or remove the lock file if no login is running", path, path, err)
 	}
 	return func() {
-		syscall.Flock(int(lf.Fd()), syscall.LOCK_UN)
+		unlock(lf)
 		lf.Close()
 	}, nil
 }

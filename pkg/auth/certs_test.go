@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -108,8 +107,8 @@ func TestLockWaitEndsOnCancel(t *testing.T) {
 	os.WriteFile(p, []byte(`{"auths":{}}`), 0o600)
 	lf, _ := os.OpenFile(p+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	defer lf.Close()
-	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
+	if ok, err := tryLock(lf); !ok || err != nil {
+		t.Fatal("taking the lock:", ok, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

@@ -103,6 +103,7 @@ changes the level).`,
 	root.AddCommand(v)
 	root.SetHelpCommandGroupID("other")
 	root.SetCompletionCommandGroupID("other")
+	registerCompletions(root, kf)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 		useDisplayName(c, name)

@@ -184,6 +184,10 @@ func copyImage(ctx context.Context, pc *signature.PolicyContext, src types.Image
 		ProgressInterval:     200 * time.Millisecond,
 		Progress:             tracker.ch,
 		MaxParallelDownloads: uint(max(o.Jobs, 1)),
+		// A multi-platform source (an OCI index, a manifest list) goes up
+		// whole, with the same digest: by default c/image would push only
+		// this machine's platform under the tag.
+		ImageListSelection: copy.CopyAllImages,
 		// One extra manifest read on a fresh push; on a re-push it
 		// saves a request per blob (measured in bench/push.sh).
 		OptimizeDestinationImageAlreadyExists: true,
