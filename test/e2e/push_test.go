@@ -471,3 +471,29 @@ func TestPushFromPodmanStorage(t *testing.T) {
 		t.Fatalf("a missing local image: %s", r)
 	}
 }
+
+// tag records the blobs it sees: a later push of the same image into
+// another project mounts them, though this user never pushed them.
+func TestTagRecordsBlobsForLaterMounts(t *testing.T) {
+	a, b, c := newProject(t, "tra"), newProject(t, "trb"), newProject(t, "trc")
+	for _, p := range []string{a, b, c} {
+		mustOCR(t, "admin", "grant", "editor", "alice", "-n", p)
+	}
+	dir := t.TempDir()
+	testimage.Write(dir, "latest", 2, 128<<10, seedFor(t))
+	// Someone else pushes into a, with a cache alice does not share.
+	admin := loggedIn(t, "admin")
+	if r := ocr(t, admin.opts("admin", "XDG_CACHE_HOME="+t.TempDir()), "push", dir, a+"/app:v1"); r.code != 0 {
+		t.Fatalf("push into %s: %s", a, r)
+	}
+	alice := loggedIn(t, "alice")
+	cache := "XDG_CACHE_HOME=" + t.TempDir()
+	if r := ocr(t, alice.opts("alice", cache), "tag", a+"/app:v1", b+"/app:v1"); r.code != 0 {
+		t.Fatalf("tag: %s", r)
+	}
+	r := ocr(t, alice.opts("alice", cache), "push", "-o", "json", dir, c+"/app:v1")
+	var res pushResult
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &res) != nil || res.Moved != 0 || res.Reused != 3 {
+		t.Fatalf("push after tag: want every blob mounted from what tag recorded: %s", r)
+	}
+}
