@@ -108,9 +108,9 @@ vars.name (a glob: "p/*"), http.response.status ("404", "4xx", ">=400",
 with AND. Lines that do not parse (panics, stack traces) are never dropped by
 --level, and any field filter drops them.
 
--o json writes one JSON object per line: pod, container, kubelet_time, time,
-level, msg, then every field of the line under its own name
-(http.response.status, vars.name, ...), every value a string.
+-o json writes one JSON object per line: pod, container, kubelet_time (with
+-f or --timestamps), time, level, msg, then every field of the line under its
+own name (http.response.status, vars.name, ...), every value a string.
 
 With -f the logs are followed: pods that appear during a rollout are picked up
 and pods that go are dropped, each with a note on stderr. A stream that ends

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -60,8 +61,14 @@ func (p *podLogs) OpenLog(_ context.Context, r logs.LogRequest) (io.ReadCloser, 
 	if !ok {
 		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, r.Pod)
 	}
+	if !r.Timestamps && !r.Follow {
+		// The kubelet sends the stamp only when asked.
+		body = kubeletStamp.ReplaceAllString(body, "")
+	}
 	return io.NopCloser(strings.NewReader(body)), nil
 }
+
+var kubeletStamp = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT[0-9:.]+Z `)
 
 func (p *podLogs) ContainerStatus(context.Context, logs.Target) (logs.ContainerStatus, error) {
 	return logs.ContainerStatus{Finished: true, ContainerID: "cri-o://1"}, nil
@@ -203,9 +210,13 @@ func TestLogsLevelFilterDropsLines(t *testing.T) {
 }
 
 func TestLogsFieldFiltersAndJSON(t *testing.T) {
-	out, _, err := runLogs(t, withFakes(twoRegistryPods(), twoBodies()), "--repo", "p/*", "--status", "4xx", "-o", "json")
+	out, _, err := runLogs(t, withFakes(twoRegistryPods(), twoBodies()), "--repo", "p/*", "--status", "4xx", "-o", "json", "--timestamps")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Without --timestamps (and -f) the kubelet is not asked for them.
+	if plain, _, err := runLogs(t, withFakes(twoRegistryPods(), twoBodies()), "--repo", "p/*", "--status", "4xx", "-o", "json"); err != nil || strings.Contains(plain, "kubelet_time") || !strings.Contains(plain, `"time":"2026-01-01T10:00:01.1Z"`) {
+		t.Fatalf("-o json without --timestamps: %v\n%s", err, plain)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if len(lines) != 1 {

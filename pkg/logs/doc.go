@@ -29,7 +29,7 @@
 //
 //	pod           the pod name
 //	container     the container name
-//	kubelet_time  the kubelet timestamp as received (absent if the line had none)
+//	kubelet_time  the kubelet timestamp (with -f or --timestamps; absent if the line had none)
 //	time          the registry's time field as written ("" if none)
 //	level         the level as written: trace, debug, info, warning, error, fatal, panic ("" if none)
 //	msg           the message; for a line that did not parse, the whole line
@@ -75,7 +75,7 @@
 //			Container:    r.Container,
 //			Follow:       r.Follow,
 //			Previous:     r.Previous,
-//			Timestamps:   true, // always: resuming depends on it
+//			Timestamps:   r.Timestamps || r.Follow, // following resumes on it
 //			SinceSeconds: r.SinceSeconds,
 //			TailLines:    r.TailLines,
 //		}

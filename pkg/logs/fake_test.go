@@ -98,6 +98,9 @@ func (f *fakeSource) OpenLog(ctx context.Context, req LogRequest) (io.ReadCloser
 		sel = sel[len(sel)-int(*req.TailLines):]
 	}
 	s := &fakeStream{f: f, closed: make(chan struct{}), readSize: f.readSize, end: io.EOF}
+	if !req.Timestamps && !req.Follow {
+		sel = unstamped(sel)
+	}
 	if req.Previous || !req.Follow {
 		s.r = bytes.NewReader(joinLines(sel))
 		return s, nil
@@ -301,4 +304,16 @@ func TestFakeSourceActsAsTheKubelet(t *testing.T) {
 	if prev := read(LogRequest{Target: tg, Previous: true}); len(prev) != 10 || !strings.HasSuffix(prev[0], want[0]) {
 		t.Fatalf("previous=true: got %d lines", len(prev))
 	}
+}
+
+// unstamped is lines as the kubelet sends them without timestamps=true.
+func unstamped(lines [][]byte) [][]byte {
+	out := make([][]byte, len(lines))
+	for i, l := range lines {
+		if n, _, ok := splitStamp(l); ok {
+			l = l[n+1:]
+		}
+		out[i] = l
+	}
+	return out
 }

@@ -22,12 +22,15 @@ func (t Target) String() string {
 }
 
 // LogRequest asks a Source for one log stream. Its fields map one to one
-// onto corev1.PodLogOptions, where Timestamps must always be true: resuming
-// and dropping repeats both work on the kubelet timestamp, which is printed
-// only if PrintOptions.Timestamps asks for it.
+// onto corev1.PodLogOptions. Timestamps is always set when following:
+// resuming and dropping repeats both work on the kubelet timestamp, which
+// is printed only if PrintOptions.Timestamps asks for it. A one-shot read
+// asks for it only to print it: the kubelet spends about a quarter more
+// time per line writing it (measured in bench/logs.sh's setting).
 type LogRequest struct {
 	Target
 	Follow       bool
+	Timestamps   bool
 	Previous     bool
 	SinceTime    *time.Time
 	SinceSeconds *int64
@@ -258,7 +261,7 @@ func (t *tail) resumeRequest() LogRequest {
 }
 
 func (t *tail) catchUpPrevious(ctx context.Context) error {
-	req := LogRequest{Target: t.t, Previous: true}
+	req := LogRequest{Target: t.t, Previous: true, Timestamps: true}
 	if t.haveLast {
 		since := t.last.Truncate(time.Second)
 		req.SinceTime = &since
@@ -363,10 +366,18 @@ func (t *tail) flushPending() error {
 }
 
 func (t *tail) handle(b []byte) error {
-	if n, ts, ok := splitStamp(b); ok && t.isRepeat(ts, b[n+1:]) {
-		return nil
+	// t.line points into b until the next line: it is filtered and printed
+	// (copied) before handle returns, and kept nowhere.
+	if !(t.req.Timestamps || t.req.Follow) {
+		// No kubelet stamp was asked for: a line of the container's own
+		// that starts with a timestamp keeps it.
+		t.line.parseBody(b)
+	} else {
+		if n, ts, ok := splitStamp(b); ok && t.isRepeat(ts, b[n+1:]) {
+			return nil
+		}
+		t.line.parseView(b)
 	}
-	t.line.parse(b)
 	if !t.s.o.Filter.Match(&t.line.Entry) {
 		return nil
 	}
@@ -383,7 +394,7 @@ func (t *tail) handleLong(first []byte) error {
 	l := Line{Pod: t.t.Pod, Container: t.t.Container}
 	content := first
 	keep := true
-	if n, ts, ok := splitStamp(first); ok {
+	if n, ts, ok := splitStamp(first); ok && (t.req.Timestamps || t.req.Follow) {
 		l.Stamp, l.KubeletTime = string(first[:n]), ts
 		content = first[n+1:]
 		keep = !t.isRepeat(ts, content)

@@ -273,7 +273,11 @@ func TestRunOnce(t *testing.T) {
 type partialSource struct{ fakeSource }
 
 func (p *partialSource) OpenLog(ctx context.Context, req LogRequest) (io.ReadCloser, error) {
-	return io.NopCloser(strings.NewReader("2026-01-01T10:00:00Z level=info msg=one\n2026-01-01T10:00:01Z level=info msg=two-without-newline")), nil
+	body := "2026-01-01T10:00:00Z level=info msg=one\n2026-01-01T10:00:01Z level=info msg=two-without-newline"
+	if !req.Timestamps {
+		body = "level=info msg=one\nlevel=info msg=two-without-newline"
+	}
+	return io.NopCloser(strings.NewReader(body)), nil
 }
 
 func TestRunOncePrintsUnfinishedLine(t *testing.T) {
@@ -461,7 +465,15 @@ type stringSource struct {
 }
 
 func (s *stringSource) OpenLog(ctx context.Context, req LogRequest) (io.ReadCloser, error) {
-	var r io.Reader = strings.NewReader(s.body)
+	body := s.body
+	if !req.Timestamps && !req.Follow {
+		var lines [][]byte
+		for _, l := range strings.SplitAfter(body, "\n") {
+			lines = append(lines, []byte(l))
+		}
+		body = string(bytes.Join(unstamped(lines), nil))
+	}
+	var r io.Reader = strings.NewReader(body)
 	if s.readSize > 0 {
 		r = &smallReader{r: r, n: s.readSize}
 	}

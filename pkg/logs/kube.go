@@ -68,13 +68,14 @@ func NewPodSource(pods coreclient.PodsGetter) *PodSource {
 	return &PodSource{pods: pods, uids: map[podKey]types.UID{}}
 }
 
-// OpenLog opens one log stream, always with timestamps (see LogRequest).
+// OpenLog opens one log stream; followed streams always carry timestamps
+// (see LogRequest).
 func (s *PodSource) OpenLog(ctx context.Context, r LogRequest) (io.ReadCloser, error) {
 	opts := &corev1.PodLogOptions{
 		Container:    r.Container,
 		Follow:       r.Follow,
 		Previous:     r.Previous,
-		Timestamps:   true,
+		Timestamps:   r.Timestamps || r.Follow,
 		SinceSeconds: r.SinceSeconds,
 		TailLines:    r.TailLines,
 	}

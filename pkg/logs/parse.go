@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Format says which logrus formatter wrote a parsed line.
@@ -84,9 +85,34 @@ func ParseLine(line []byte) Line {
 // parse reuses l's field storage, which is why the engine keeps one Line
 // per stream. One string conversion per line: every value that needs no
 // unquoting is a substring of it.
-func (l *Line) parse(b []byte) {
-	s := string(b)
-	n, ts, ok := splitStamp(b)
+func (l *Line) parse(b []byte) { l.parseString(string(b)) }
+
+// parseView parses b without copying it: l's strings then point into b,
+// so l is valid only while b is. The engine parses, filters and prints
+// each line before its reader reuses the buffer, and most lines are
+// dropped by the filter: a copy per line was most of its allocations and
+// so of its garbage-collection work.
+func (l *Line) parseView(b []byte) {
+	if len(b) == 0 {
+		l.parseString("")
+		return
+	}
+	l.parseString(unsafe.String(&b[0], len(b)))
+}
+
+// parseBody is parseView for a line without a kubelet timestamp.
+func (l *Line) parseBody(b []byte) {
+	l.Stamp, l.KubeletTime = "", time.Time{}
+	if len(b) == 0 {
+		l.Entry.parse("")
+		return
+	}
+	l.Entry.parse(unsafe.String(&b[0], len(b)))
+}
+
+func (l *Line) parseString(s string) {
+	// splitStamp only reads: a byte view of s, not a copy.
+	n, ts, ok := splitStamp(unsafe.Slice(unsafe.StringData(s), len(s)))
 	if ok {
 		l.Stamp, l.KubeletTime = s[:n], ts
 		s = s[n+1:]

@@ -70,6 +70,9 @@ func NewPrinter(w io.Writer, o PrintOptions) *Printer {
 // vanish on one terminal background or the other.
 var palette = []string{"36", "32", "35", "33", "34", "96", "92", "95", "93", "94"}
 
+// Stamps reports whether the kubelet timestamps are printed.
+func (p *Printer) Stamps() bool { return p != nil && p.o.Timestamps }
+
 // Print writes one line.
 func (p *Printer) Print(l *Line) error {
 	p.mu.Lock()

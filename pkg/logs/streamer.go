@@ -194,7 +194,7 @@ func (s *Streamer) finish(ctx context.Context, err error) error {
 }
 
 func (s *Streamer) firstRequest() LogRequest {
-	return LogRequest{Follow: s.o.Follow, SinceTime: s.o.SinceTime, SinceSeconds: s.o.SinceSeconds, TailLines: s.o.TailLines}
+	return LogRequest{Follow: s.o.Follow, Timestamps: s.o.Follow || s.o.Printer.Stamps(), SinceTime: s.o.SinceTime, SinceSeconds: s.o.SinceSeconds, TailLines: s.o.TailLines}
 }
 
 // notef writes one note. Output is flushed first so that a note lands after
@@ -254,9 +254,9 @@ func (tr *tracker) apply(set []Target, first bool) {
 		req := s.firstRequest()
 		if !first {
 			// It appeared after we started: everything it wrote is new.
-			req = LogRequest{Follow: true, SinceTime: s.o.SinceTime}
+			req = LogRequest{SinceTime: s.o.SinceTime}
 		}
-		req.Follow = true
+		req.Follow, req.Timestamps = true, true
 		tl := s.newTail(t, req)
 		ctx, cancel := context.WithCancel(tr.ctx)
 		h := &tracked{cancel: cancel, removed: tl.removed}
