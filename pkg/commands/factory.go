@@ -46,6 +46,12 @@ type flagsFactory struct{ kf *kube.Flags }
 
 func (f *flagsFactory) Namespace() (string, bool, error)    { return f.kf.Namespace() }
 func (f *flagsFactory) KubeClients() (*kube.Clients, error) { return f.kf.Clients() }
+
+// KubeClientsWith is KubeClients with transport options (push and tag's
+// preflight share one API connection).
+func (f *flagsFactory) KubeClientsWith(opts ...kube.Option) (*kube.Clients, error) {
+	return f.kf.Clients(opts...)
+}
 func (f *flagsFactory) Registry(cfg registry.Config) (*registry.Client, error) {
 	return registry.New(cfg)
 }

@@ -43,7 +43,6 @@ type imageFlags struct {
 	SrcTLS      bool
 
 	name    string // what the user runs us as, for hints
-	kf      *kube.Flags
 	clients *kube.Clients
 	rbac    *rbac.Client
 	// asked is whose permissions the preflight asks about: the auth
@@ -81,11 +80,34 @@ func (f *imageFlags) validate() error {
 	return usageIfErr(output.Validate(f.Output))
 }
 
-// complete builds clients (not needed with --registry and --no-preflight)
-// and finds the registry.
-func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
+// build makes the clients (not needed with --registry and --no-preflight)
+// from the factory: it reads the kubeconfig and sends nothing.
+func (f *imageFlags) build(fac Factory) error {
+	if !f.NoPreflight || f.Registry == "" {
+		c, err := kubeClients(fac)
+		if err != nil {
+			return err
+		}
+		f.clients, f.rbac = c, rbacClient(c)
+	}
+	return nil
+}
+
+// kubeClients are the preflight's clients: over the real factory,
+// concurrent first requests share one API connection.
+func kubeClients(fac Factory) (*kube.Clients, error) {
+	if o, ok := fac.(interface {
+		KubeClientsWith(...kube.Option) (*kube.Clients, error)
+	}); ok {
+		return o.KubeClientsWith(kube.OneDialAtATime)
+	}
+	return fac.KubeClients()
+}
+
+// resolve finds the registry host and whom the preflight asks about.
+func (f *imageFlags) resolve(ctx context.Context, t *image.Target) error {
 	// Go parses the system roots on first use (~14 ms here): on the other
-	// core while the clients and the registry host are found.
+	// core while the registry host is found. c/image's TLS setup needs them.
 	go x509.SystemCertPool()
 	// A full pull spec names its host. It is this cluster's registry, or
 	// --registry names it too: a push meant for the cluster must not go to
@@ -93,13 +115,6 @@ func (f *imageFlags) complete(ctx context.Context, t *image.Target) error {
 	pinned := t.Registry
 	if pinned != "" && f.Registry != "" && !strings.EqualFold(pinned, f.Registry) {
 		return clierr.Usagef("the destination names registry %s but --registry says %s", pinned, f.Registry)
-	}
-	var err error
-	if !f.NoPreflight || f.Registry == "" {
-		if f.clients, err = f.kf.Clients(kube.OneDialAtATime); err != nil {
-			return err
-		}
-		f.rbac = rbacClient(f.clients)
 	}
 	if err := f.resolveLoggedIn(ctx, f.clients, auth.AuthFile{Path: f.AuthFile}); err != nil {
 		return err
@@ -309,9 +324,8 @@ type PushOptions struct {
 }
 
 // NewCmdPush builds `push SOURCE PROJECT/NAME[:TAG]`.
-func NewCmdPush(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmdPush(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &PushOptions{IOStreams: streams}
-	o.kf = kf
 	cmd := &cobra.Command{
 		Use:   "push SOURCE PROJECT/NAME[:TAG]",
 		Short: "Push an image into a project, with name and permission checks first",
@@ -342,16 +356,7 @@ a partial image. The pushed reference with its digest goes to stdout.`,
   oc-registry push docker-archive:app.tar team-a/app --tag v1 --tag stable
   oc-registry push docker://quay.io/org/tool:2.0 team-a/tool:2.0 -o json`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.name = programName(cmd)
-			if err := o.Validate(args); err != nil {
-				return err
-			}
-			if err := o.Complete(cmd.Context()); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	o.imageFlags.addFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Tags, "tag", nil, "Also tag the image with this tag (repeatable).")
@@ -360,39 +365,45 @@ a partial image. The pushed reference with its digest goes to stdout.`,
 	return cmd
 }
 
-// Validate checks names and flags before any network call. (It runs
-// before Complete so that bad names never need a cluster.)
-func (o *PushOptions) Validate(args []string) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
-	if o.Jobs < 1 || o.Jobs > 32 {
-		return clierr.Usagef("--jobs must be between 1 and 32")
-	}
+// Complete parses the source and the destination (bad names never need a
+// cluster) and builds the clients.
+func (o *PushOptions) Complete(f Factory, cmd *cobra.Command, args []string) error {
+	o.name = programName(cmd)
 	o.source = args[0]
 	t, err := image.ParseTarget(args[1], o.Flatten)
 	if err != nil {
 		return clierr.WithCode(clierr.CodeUsage, err)
 	}
 	o.target = t
-	for _, tag := range o.Tags {
-		if _, err := image.ParseTarget(t.Repo()+":"+tag, false); err != nil {
-			return clierr.WithCode(clierr.CodeUsage, fmt.Errorf("--tag %q: %w", tag, err))
-		}
-	}
 	src, err := image.ParseSource(o.source)
 	if err != nil {
 		return clierr.WithCode(clierr.CodeUsage, err)
 	}
 	o.src = src
+	return o.build(f)
+}
+
+// Validate checks the flags.
+func (o *PushOptions) Validate() error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if o.Jobs < 1 || o.Jobs > 32 {
+		return clierr.Usagef("--jobs must be between 1 and 32")
+	}
+	for _, tag := range o.Tags {
+		if _, err := image.ParseTarget(o.target.Repo()+":"+tag, false); err != nil {
+			return clierr.WithCode(clierr.CodeUsage, fmt.Errorf("--tag %q: %w", tag, err))
+		}
+	}
 	return nil
 }
 
-// Complete finds the registry and builds clients.
-func (o *PushOptions) Complete(ctx context.Context) error { return o.complete(ctx, &o.target) }
-
-// Run checks permissions and pushes.
+// Run finds the registry, checks permissions and pushes.
 func (o *PushOptions) Run(ctx context.Context) error {
+	if err := o.resolve(ctx, &o.target); err != nil {
+		return err
+	}
 	opts := image.Options{Sys: o.sys(o.target.Registry), SourceSys: o.sourceSys(), AllowRealms: o.AllowRealms,
 		Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
 	opts.CachePath = image.BlobCachePath()

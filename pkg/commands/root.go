@@ -90,7 +90,7 @@ changes the level).`,
 		c.GroupID = "login"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{NewCmdPush(kf, streams), NewCmdTag(kf, streams)} {
+	for _, c := range []*cobra.Command{NewCmdPush(f, streams), NewCmdTag(f, streams)} {
 		c.GroupID = "images"
 		root.AddCommand(c)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/image"
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
@@ -20,9 +19,8 @@ type TagOptions struct {
 }
 
 // NewCmdTag builds `tag SRC DST`.
-func NewCmdTag(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmdTag(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &TagOptions{IOStreams: streams}
-	o.kf = kf
 	cmd := &cobra.Command{
 		Use:   "tag PROJECT/NAME:TAG PROJECT/NAME:TAG",
 		Short: "Tag an image in the registry, across projects too, without moving layers",
@@ -33,27 +31,15 @@ whatever the image size.`,
 		Example: `  oc-registry tag team-a/app:v1 team-a/app:stable
   oc-registry tag team-a/app:v1 prod/app:v1`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.name = programName(cmd)
-			if err := o.Validate(args); err != nil {
-				return err
-			}
-			if err := o.complete(cmd.Context(), &o.dst); err != nil {
-				return err
-			}
-			o.src.Registry = o.dst.Registry
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(f, o),
 	}
 	o.imageFlags.addFlags(cmd)
 	return cmd
 }
 
-// Validate checks both names.
-func (o *TagOptions) Validate(args []string) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
+// Complete parses both names and builds the clients.
+func (o *TagOptions) Complete(f Factory, cmd *cobra.Command, args []string) error {
+	o.name = programName(cmd)
 	var err error
 	if o.src, err = image.ParseTarget(args[0], o.Flatten); err != nil {
 		return clierr.WithCode(clierr.CodeUsage, fmt.Errorf("source: %w", err))
@@ -67,11 +53,18 @@ func (o *TagOptions) Validate(args []string) error {
 	if o.dst.Registry == "" {
 		o.dst.Registry = o.src.Registry
 	}
-	return nil
+	return o.build(f)
 }
 
-// Run checks permissions and tags.
+// Validate checks the flags.
+func (o *TagOptions) Validate() error { return o.validate() }
+
+// Run finds the registry, checks permissions and tags.
 func (o *TagOptions) Run(ctx context.Context) error {
+	if err := o.resolve(ctx, &o.dst); err != nil {
+		return err
+	}
+	o.src.Registry = o.dst.Registry
 	opts := image.Options{Sys: o.sys(o.dst.Registry), AllowRealms: o.AllowRealms, CachePath: image.BlobCachePath()}
 	opts.Cache = image.OpenBlobCache(opts.CachePath)
 	// Checked while the source manifest is read; nothing is written
