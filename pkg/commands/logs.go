@@ -14,7 +14,6 @@ import (
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/cluster"
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/logs"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -87,7 +86,8 @@ type LogsOptions struct {
 	format    logs.OutputFormat
 	sinceTime *time.Time
 
-	kf *kube.Flags
+	changed func(string) bool // whether a flag was given
+	inject  func(*LogsOptions) // tests: fakes in place of the clients Complete builds
 	genericiooptions.IOStreams
 }
 
@@ -149,34 +149,21 @@ const logsExample = `  # Every registry pod's log, merged
   oc-registry logs --set-level Debug`
 
 // NewCmdLogs builds `logs`.
-func NewCmdLogs(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmdLogs(kf, streams, nil)
+func NewCmdLogs(f Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	return newCmdLogs(f, streams, nil)
 }
 
 // newCmdLogs takes a hook that tests use to inject fake clients before
 // Complete would build real ones.
-func newCmdLogs(kf *kube.Flags, streams genericiooptions.IOStreams, inject func(*LogsOptions)) *cobra.Command {
-	o := &LogsOptions{kf: kf, IOStreams: streams}
+func newCmdLogs(fac Factory, streams genericiooptions.IOStreams, inject func(*LogsOptions)) *cobra.Command {
+	o := &LogsOptions{IOStreams: streams, inject: inject}
 	cmd := &cobra.Command{
 		Use:     "logs [-f] [--level LEVEL] [--user USER] [--repo REPO] [--status EXPR] [flags]",
 		Short:   "Read, filter and follow the logs of every registry pod; change the log level",
 		Long:    logsLong,
 		Example: logsExample,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			// Validate reads only flags, so it comes first: a typo is a
-			// usage error even where no cluster is configured.
-			if err := o.Validate(cmd); err != nil {
-				return err
-			}
-			if inject != nil {
-				inject(o)
-			}
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:    runE(fac, o),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.NodeCA, "node-ca", false, "Read the node-ca DaemonSet's pods (label name=node-ca) instead of the registry's.")
@@ -209,32 +196,22 @@ var readFlags = []string{"node-ca", "selector", "container", "all-containers", "
 	"follow", "since", "since-time", "tail", "timestamps", "prefix", "color",
 	"level", "grep", "exclude", "user", "repo", "status", "method", "output"}
 
-// Validate checks the flags and derives what Run needs from them. It reads
-// no file and talks to no server.
-func (o *LogsOptions) Validate(cmd *cobra.Command) error {
-	changed := cmd.Flags().Changed
+// Validate checks that the flags fit together. It reads no file and
+// talks to no server.
+func (o *LogsOptions) Validate() error {
 	if o.SetLevel != "" {
-		level, ok := canonicalSetLevel(o.SetLevel)
-		if !ok {
-			return clierr.Usagef("invalid --set-level %q: want Normal, Debug, Trace or TraceAll", o.SetLevel)
-		}
-		o.SetLevel = level
 		for _, name := range readFlags {
-			if changed(name) {
+			if o.changed(name) {
 				return clierr.Usagef("--set-level changes the log level and reads no logs: drop --%s", name)
 			}
 		}
 		return nil
 	}
-	if o.DryRun {
-		return clierr.Usagef("--dry-run applies to --set-level only")
-	}
-	o.prefixSet = changed("prefix")
 	switch {
+	case o.DryRun:
+		return clierr.Usagef("--dry-run applies to --set-level only")
 	case o.NodeCA && o.Selector != "":
 		return clierr.Usagef("--node-ca and -l/--selector both choose the pods: give one")
-	case o.Selector != "" && badSelector(o.Selector) != nil:
-		return clierr.Usagef("invalid -l/--selector %q: %v", o.Selector, badSelector(o.Selector))
 	case o.Container != "" && o.AllContainers:
 		return clierr.Usagef("-c/--container and --all-containers both choose the containers: give one")
 	case o.MaxLogRequests <= 0:
@@ -246,17 +223,35 @@ func (o *LogsOptions) Validate(cmd *cobra.Command) error {
 	case o.Since != 0 && o.SinceTime != "":
 		return clierr.Usagef("--since and --since-time both set where to start: give one")
 	}
+	switch o.Color {
+	case "auto", "always", "never":
+	default:
+		return clierr.Usagef("invalid --color %q: want auto, always or never", o.Color)
+	}
+	return nil
+}
+
+// parse turns the flags into what Run needs: the set level's canonical
+// name, the start time, the output format, the filter and the selector.
+func (o *LogsOptions) parse() error {
+	if o.SetLevel != "" {
+		level, ok := canonicalSetLevel(o.SetLevel)
+		if !ok {
+			return clierr.Usagef("invalid --set-level %q: want Normal, Debug, Trace or TraceAll", o.SetLevel)
+		}
+		o.SetLevel = level
+		return nil
+	}
+	o.prefixSet = o.changed("prefix")
+	if o.Selector != "" && badSelector(o.Selector) != nil {
+		return clierr.Usagef("invalid -l/--selector %q: %v", o.Selector, badSelector(o.Selector))
+	}
 	if o.SinceTime != "" {
 		t, err := time.Parse(time.RFC3339, o.SinceTime)
 		if err != nil {
 			return clierr.Usagef("invalid --since-time %q: want RFC 3339, such as 2026-01-02T15:04:05Z", o.SinceTime)
 		}
 		o.sinceTime = &t
-	}
-	switch o.Color {
-	case "auto", "always", "never":
-	default:
-		return clierr.Usagef("invalid --color %q: want auto, always or never", o.Color)
 	}
 	var err error
 	if o.format, err = logs.ParseOutputFormat(o.Output); err != nil {
@@ -287,13 +282,20 @@ func canonicalSetLevel(s string) (string, bool) {
 	return "", false
 }
 
-// Complete settles the namespace and builds the clients that were not
-// injected. The namespace is the registry's unless -n was given: the
-// current context's namespace is where the user works, not where the
-// registry runs.
-func (o *LogsOptions) Complete() error {
+// Complete parses the flags, settles the namespace and builds the clients
+// that were not injected. The namespace is the registry's unless -n was
+// given: the current context's namespace is where the user works, not
+// where the registry runs.
+func (o *LogsOptions) Complete(f Factory, cmd *cobra.Command, _ []string) error {
+	o.changed = cmd.Flags().Changed
+	if err := o.parse(); err != nil {
+		return err
+	}
+	if o.inject != nil {
+		o.inject(o)
+	}
 	if o.Namespace == "" && o.SetLevel == "" {
-		ns, explicit, err := o.kf.Namespace()
+		ns, explicit, err := f.Namespace()
 		if err != nil {
 			return err
 		}
@@ -305,7 +307,7 @@ func (o *LogsOptions) Complete() error {
 	needPods := o.SetLevel == "" && o.Pods == nil
 	needDynamic := o.SetLevel != "" && o.Dynamic == nil
 	if needPods || needDynamic {
-		c, err := o.kf.Clients()
+		c, err := f.KubeClients()
 		if err != nil {
 			return err
 		}

@@ -150,7 +150,7 @@ func runLogsCmd(ctx context.Context, t *testing.T, inject func(*LogsOptions), ou
 	root := &cobra.Command{Use: "oc-registry", SilenceErrors: true, SilenceUsage: true}
 	kf.AddFlags(root.PersistentFlags())
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
-	root.AddCommand(newCmdLogs(kf, streams, func(o *LogsOptions) {
+	root.AddCommand(newCmdLogs(NewFactory(kf), streams, func(o *LogsOptions) {
 		o.PollInterval = 20 * time.Millisecond
 		inject(o)
 	}))

@@ -48,14 +48,13 @@ type MetricsOptions struct {
 	filter     *metrics.Filter
 	types      []metrics.Type
 	thresholds []metrics.Threshold
-	kf         *kube.Flags
 	clients    *kube.Clients
 	genericiooptions.IOStreams
 }
 
 // NewCmdMetrics builds `metrics`.
-func NewCmdMetrics(kf *kube.Flags, streams genericiooptions.IOStreams, name string) *cobra.Command {
-	o := &MetricsOptions{kf: kf, IOStreams: streams, name: name}
+func NewCmdMetrics(fac Factory, streams genericiooptions.IOStreams, name string) *cobra.Command {
+	o := &MetricsOptions{IOStreams: streams, name: name}
 	cmd := &cobra.Command{
 		Use:   "metrics [FAMILY-REGEX...] [-l MATCHERS]",
 		Short: "The registry's metrics from every pod: filtered, merged, as rates or a one-screen summary",
@@ -101,15 +100,7 @@ per-second rates once, for CI.`,
 
   # The filtered families re-exposed, for promtool or a push gateway
   oc-registry metrics 'digest_cache_.*' -o prom`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(fac, o),
 	}
 	o.registryTarget.addFlags(cmd)
 	f := cmd.Flags()
@@ -129,8 +120,9 @@ per-second rates once, for CI.`,
 	return cmd
 }
 
-// Complete parses the arguments and the filters; nothing touches the cluster.
-func (o *MetricsOptions) Complete(args []string) error {
+// Complete parses the arguments and the filters, then builds the clients
+// (the kubeconfig is read; nothing is sent).
+func (o *MetricsOptions) Complete(f Factory, _ *cobra.Command, args []string) error {
 	o.patterns = args
 	var err error
 	if o.Types != "" {
@@ -148,7 +140,8 @@ func (o *MetricsOptions) Complete(args []string) error {
 			return clierr.WithCode(clierr.CodeUsage, err)
 		}
 	}
-	return nil
+	o.clients, err = f.KubeClients()
+	return err
 }
 
 // Validate checks that the flags fit together.
@@ -196,10 +189,6 @@ func (o *MetricsOptions) Run(ctx context.Context) error {
 		// saves a collection or two, some 10% of the command's time, for
 		// about a megabyte more at its peak.
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
-	}
-	var err error
-	if o.clients, err = o.kf.Clients(); err != nil {
-		return err
 	}
 	token, err := auth.BearerToken(o.clients.Config)
 	if err != nil {

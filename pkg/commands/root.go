@@ -94,7 +94,7 @@ changes the level).`,
 		c.GroupID = "images"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{NewCmdStatus(f, streams), NewCmdExpose(f, streams), NewCmdLogs(kf, streams), NewCmdMetrics(kf, streams, name)} {
+	for _, c := range []*cobra.Command{NewCmdStatus(f, streams), NewCmdExpose(f, streams), NewCmdLogs(f, streams), NewCmdMetrics(f, streams, name)} {
 		c.GroupID = "registry"
 		root.AddCommand(c)
 	}
