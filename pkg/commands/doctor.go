@@ -12,13 +12,11 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/doctor"
 	"github.com/oc-registry/oc-registry/pkg/image"
-	"github.com/oc-registry/oc-registry/pkg/kube"
 	"github.com/oc-registry/oc-registry/pkg/output"
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	appsclient "k8s.io/client-go/kubernetes/typed/apps/v1"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // DoctorOptions finds out why a push (or pull) would fail.
@@ -33,15 +31,14 @@ type DoctorOptions struct {
 	Timeout      time.Duration
 	Output       string
 
-	kf      *kube.Flags
 	program string
 	input   doctor.Input
 	genericiooptions.IOStreams
 }
 
 // NewCmdDoctor builds `doctor`.
-func NewCmdDoctor(kf *kube.Flags, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &DoctorOptions{kf: kf, IOStreams: streams}
+func NewCmdDoctor(fac Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &DoctorOptions{IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "doctor [PROJECT/NAME[:TAG]] [--as-robot NAMESPACE:SA] [--pull]",
 		Short: `Find out why a push or pull fails ("unauthorized: authentication required")`,
@@ -89,16 +86,7 @@ rest. No token is ever printed.`,
   # Can I pull? (-o json: one object per check)
   oc-registry doctor myproject/app --pull -o json`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.program = programName(cmd)
-			if err := o.Validate(args); err != nil {
-				return err
-			}
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runE(fac, o),
 	}
 	o.registryTarget.addFlags(cmd)
 	f := cmd.Flags()
@@ -114,7 +102,7 @@ rest. No token is ever printed.`,
 }
 
 // Validate checks the flags before anything is sent.
-func (o *DoctorOptions) Validate(args []string) error {
+func (o *DoctorOptions) Validate() error {
 	if err := o.registryTarget.validate(); err != nil {
 		return err
 	}
@@ -129,7 +117,8 @@ func (o *DoctorOptions) Validate(args []string) error {
 
 // Complete loads what it can: whatever fails to load becomes a failing
 // check, not an error, so that the report says it in its place.
-func (o *DoctorOptions) Complete(args []string) error {
+func (o *DoctorOptions) Complete(f Factory, cmd *cobra.Command, args []string) error {
+	o.program = programName(cmd)
 	in := &o.input
 	in.Pull, in.Program, in.Timeout, in.CertDir, in.AllowRealms = o.Pull, o.program, o.Timeout, o.CertDir, o.AllowRealms
 	in.Root = os.Geteuid() == 0
@@ -156,21 +145,14 @@ func (o *DoctorOptions) Complete(args []string) error {
 	}
 	in.RegistryFlag = o.Registry
 
-	var clients *kube.Clients
-	cfg, err := o.kf.RESTConfig()
-	if err == nil {
-		clients, err = o.kf.Clients()
-	}
+	clients, err := f.KubeClients()
 	if err != nil {
 		in.Kubeconfig.Err = err
 	} else {
+		cfg := clients.Config
 		in.Kubeconfig.Server = cfg.Host
-		in.Kubeconfig.Path = o.kubeconfigPath()
-		if raw, err := o.kf.RawConfig(); err == nil {
-			in.Kubeconfig.Context = raw.CurrentContext
-		}
-		if c := o.kf.Overrides.CurrentContext; c != "" {
-			in.Kubeconfig.Context = c
+		if k, ok := f.(kubeconfigSource); ok {
+			in.Kubeconfig.Path, in.Kubeconfig.Context = k.KubeconfigPath(), k.KubeContext()
 		}
 		in.Token, in.TokenErr = auth.BearerToken(cfg)
 		apps, err := appsclient.NewForConfig(clients.Config)
@@ -178,7 +160,7 @@ func (o *DoctorOptions) Complete(args []string) error {
 			return err
 		}
 		in.API = &doctor.API{Authn: clients.Authn, Authz: clients.Authz, Core: clients.Core, Apps: apps, Dynamic: clients.Dynamic}
-		ns, explicit, err := o.kf.Namespace()
+		ns, explicit, err := f.Namespace()
 		if err != nil {
 			return err
 		}
@@ -201,20 +183,6 @@ func (o *DoctorOptions) Complete(args []string) error {
 		return o.host, o.source, nil
 	}
 	return nil
-}
-
-// kubeconfigPath names the file the configuration came from, when it is one.
-func (o *DoctorOptions) kubeconfigPath() string {
-	if o.kf.Kubeconfig != "" {
-		return o.kf.Kubeconfig
-	}
-	if env := os.Getenv(clientcmd.RecommendedConfigPathEnvVar); env != "" {
-		return env
-	}
-	if _, err := os.Stat(clientcmd.RecommendedHomeFile); err == nil {
-		return clientcmd.RecommendedHomeFile
-	}
-	return ""
 }
 
 // Run runs the checks, prints them and the verdict, and exits with the

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"os"
 
 	"github.com/oc-registry/oc-registry/pkg/auth"
 	"github.com/oc-registry/oc-registry/pkg/clierr"
@@ -10,6 +11,7 @@ import (
 	"github.com/oc-registry/oc-registry/pkg/rbac"
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // Factory is what a command's Complete builds its clients from: kubectl's
@@ -68,6 +70,39 @@ func (f *flagsFactory) KubeUser() string {
 	}
 	if c, ok := raw.Contexts[name]; ok {
 		return c.AuthInfo
+	}
+	return ""
+}
+
+// kubeconfigSource is what doctor explains besides the clients: the file
+// the configuration came from and the context used. The real factory has
+// it; a fake need not.
+type kubeconfigSource interface {
+	KubeconfigPath() string
+	KubeContext() string
+}
+
+// KubeconfigPath names the file the configuration came from, when it is one.
+func (f *flagsFactory) KubeconfigPath() string {
+	if f.kf.Kubeconfig != "" {
+		return f.kf.Kubeconfig
+	}
+	if env := os.Getenv(clientcmd.RecommendedConfigPathEnvVar); env != "" {
+		return env
+	}
+	if _, err := os.Stat(clientcmd.RecommendedHomeFile); err == nil {
+		return clientcmd.RecommendedHomeFile
+	}
+	return ""
+}
+
+// KubeContext is the context in use: --context, else the current one.
+func (f *flagsFactory) KubeContext() string {
+	if c := f.kf.Overrides.CurrentContext; c != "" {
+		return c
+	}
+	if raw, err := f.kf.RawConfig(); err == nil {
+		return raw.CurrentContext
 	}
 	return ""
 }

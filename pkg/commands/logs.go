@@ -86,7 +86,7 @@ type LogsOptions struct {
 	format    logs.OutputFormat
 	sinceTime *time.Time
 
-	changed func(string) bool // whether a flag was given
+	changed func(string) bool  // whether a flag was given
 	inject  func(*LogsOptions) // tests: fakes in place of the clients Complete builds
 	genericiooptions.IOStreams
 }

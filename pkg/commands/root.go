@@ -72,7 +72,7 @@ changes the level).`,
 		NewCmdRevoke(f, streams),
 		NewCmdWhoCan(f, streams),
 		NewCmdCanI(f, streams),
-		NewCmdDoctor(kf, streams),
+		NewCmdDoctor(f, streams),
 	}
 	for _, r := range []string{"viewer", "editor", "builder", "metrics"} {
 		access = append(access, NewCmdGrantAlias(f, streams, r))
