@@ -11,6 +11,7 @@ import (
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/commands"
+	"github.com/oc-registry/oc-registry/pkg/image"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
@@ -23,6 +24,8 @@ func main() {
 	root := commands.NewRootCmd(streams, commands.DisplayName(os.Args[0]))
 	err := root.ExecuteContext(ctx)
 	stop()
+	image.CloseStorage() // whatever the outcome: a store push opened is released
+
 	if err != nil {
 		clierr.Print(os.Stderr, err)
 	}

@@ -408,7 +408,6 @@ func (o *PushOptions) Run(ctx context.Context) error {
 		Jobs: o.Jobs, RetryTimes: o.RetryTimes, RetryDelay: time.Second, Log: o.ErrOut}
 	opts.CachePath = image.BlobCachePath()
 	opts.Cache = image.OpenBlobCache(opts.CachePath)
-	defer image.CloseStorage()
 	// The permission check runs while push reads the source and asks
 	// whether the image is there already; nothing is written before it has
 	// said yes. An unchanged re-push does not wait for it, and cancels it

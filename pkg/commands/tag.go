@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/oc-registry/oc-registry/pkg/clierr"
 	"github.com/oc-registry/oc-registry/pkg/image"
@@ -47,7 +48,7 @@ func (o *TagOptions) Complete(f Factory, cmd *cobra.Command, args []string) erro
 	if o.dst, err = image.ParseTarget(args[1], o.Flatten); err != nil {
 		return clierr.WithCode(clierr.CodeUsage, fmt.Errorf("destination: %w", err))
 	}
-	if o.src.Registry != "" && o.dst.Registry != "" && o.src.Registry != o.dst.Registry {
+	if o.src.Registry != "" && o.dst.Registry != "" && !strings.EqualFold(o.src.Registry, o.dst.Registry) {
 		return clierr.Usagef("tag works inside one registry: use push docker://%s %s to copy between registries", o.src, o.dst.Repo())
 	}
 	if o.dst.Registry == "" {

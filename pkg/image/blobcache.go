@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"github.com/oc-registry/oc-registry/pkg/registry"
@@ -39,7 +41,18 @@ func OpenBlobCache(path string) types.BlobInfoCache {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return memory.New()
 	}
+	if fi, err := os.Lstat(path); err == nil && !private(fi) {
+		// Not a file only this user could have written: its records could
+		// steer mounts, so it is not read.
+		return memory.New()
+	}
 	return boltdb.New(path)
+}
+
+// private reports whether fi is a regular file no one else may write.
+// (Windows has no such mode bits.)
+func private(fi os.FileInfo) bool {
+	return fi.Mode().IsRegular() && (runtime.GOOS == "windows" || fi.Mode().Perm()&0o022 == 0)
 }
 
 // errCacheDamaged: BoltDB panics on some kinds of file damage, inside
@@ -51,10 +64,17 @@ func (e errCacheDamaged) Error() string {
 	return fmt.Sprintf("the blob-info cache is damaged: %v", e.cause)
 }
 
-// recoverCache turns a panic from the cache into errCacheDamaged in *err.
-func recoverCache(err *error) {
-	if r := recover(); r != nil {
-		*err = errCacheDamaged{r}
+// guardCache turns a panic from the cache, or a memory fault (BoltDB reads
+// its file through mmap, and a crafted file can point it outside the
+// mapping), into errCacheDamaged in *err. Use: defer guardCache(&err)().
+// It covers the calling goroutine, where c/image calls the cache too.
+func guardCache(err *error) func() {
+	prev := debug.SetPanicOnFault(true)
+	return func() {
+		debug.SetPanicOnFault(prev)
+		if r := recover(); r != nil {
+			*err = errCacheDamaged{r}
+		}
 	}
 }
 
@@ -71,7 +91,7 @@ func setAside(path string, log func(string)) {
 
 // recordBlobs notes that repo on registry holds blobs.
 func recordBlobs(cache types.BlobInfoCache, registryHost, repo string, blobs []types.BlobInfo) (err error) {
-	defer recoverCache(&err)
+	defer guardCache(&err)()
 	scope := types.BICTransportScope{Opaque: registryHost}
 	loc := types.BICLocationReference{Opaque: registryHost + "/" + repo}
 	for _, b := range blobs {
@@ -83,7 +103,7 @@ func recordBlobs(cache types.BlobInfoCache, registryHost, repo string, blobs []t
 // knownElsewhere lists the other repositories of registryHost the cache
 // says hold d, most recent first.
 func knownElsewhere(cache types.BlobInfoCache, registryHost, repo string, d digest.Digest) (repos []string, err error) {
-	defer recoverCache(&err)
+	defer guardCache(&err)()
 	prefix := registryHost + "/"
 	for _, c := range cache.CandidateLocations(docker.Transport, types.BICTransportScope{Opaque: registryHost}, d, false) {
 		name := c.Location.Opaque

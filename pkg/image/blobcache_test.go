@@ -1,6 +1,9 @@
 package image
 
 import (
+	"encoding/binary"
+	"errors"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,5 +74,51 @@ func TestDamagedCacheIsAnErrorNotACrash(t *testing.T) {
 	setAside(path, func(s string) { said = s })
 	if _, err := os.Stat(path + ".damaged"); err != nil || !strings.Contains(said, path) {
 		t.Fatalf("damaged cache not set aside: %v %q", err, said)
+	}
+}
+
+// poisonRoot points both meta pages' root bucket far past the end of the
+// file and fixes their checksums, as a crafted file would: BoltDB then
+// reads outside its mapping, a fault recover() alone cannot catch.
+func poisonRoot(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageSize := int(binary.LittleEndian.Uint32(b[24:]))
+	for _, off := range []int{16, pageSize + 16} {
+		meta := b[off:]
+		binary.LittleEndian.PutUint64(meta[16:], 1<<20)
+		h := fnv.New64a()
+		h.Write(meta[:56])
+		binary.LittleEndian.PutUint64(meta[56:], h.Sum64())
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCraftedCacheFaultIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.boltdb")
+	blobs := []types.BlobInfo{{Digest: digest.FromString("layer")}}
+	if err := recordBlobs(OpenBlobCache(path), "reg:5000", "a/app", blobs); err != nil {
+		t.Fatal(err)
+	}
+	poisonRoot(t, path)
+	_, err := knownElsewhere(OpenBlobCache(path), "reg:5000", "b/app", blobs[0].Digest)
+	var damaged errCacheDamaged
+	if !errors.As(err, &damaged) {
+		t.Fatalf("lookup in a crafted cache: %v, want it reported as damaged", err)
+	}
+}
+
+func TestCacheOthersMayWriteIsNotRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.boltdb")
+	blobs := []types.BlobInfo{{Digest: digest.FromString("layer")}}
+	recordBlobs(OpenBlobCache(path), "reg:5000", "a/app", blobs)
+	os.Chmod(path, 0o666)
+	if got, _ := knownElsewhere(OpenBlobCache(path), "reg:5000", "b/app", blobs[0].Digest); len(got) != 0 {
+		t.Fatalf("a world-writable cache steered mounts: %v", got)
 	}
 }

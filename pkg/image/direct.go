@@ -80,7 +80,7 @@ func directPush(ctx context.Context, src types.ImageReference, dst Target, destR
 }
 
 func uploadBlob(ctx context.Context, source types.ImageSource, dest types.ImageDestination, b types.BlobInfo, isConfig bool, cache types.BlobInfoCache, mt *mounter, t *tracker) (err error) {
-	defer recoverCache(&err)
+	defer guardCache(&err)()
 	t.ch <- types.ProgressProperties{Event: types.ProgressEventNewArtifact, Artifact: b}
 	reused, _, err := dest.TryReusingBlob(ctx, b, cache, false)
 	if err != nil {

@@ -107,6 +107,7 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 	res := &Result{}
 	var copied []byte
 	backoff := wait.Backoff{Duration: o.RetryDelay, Factor: 2, Steps: o.RetryTimes + 1}
+	cacheDropped := false
 	for attempt := 0; ; attempt++ {
 		report, every, finish := o.Progress, o.ProgressEvery, func() {}
 		terminal := report == nil && o.ReportWriter != nil
@@ -134,7 +135,10 @@ func Push(ctx context.Context, src types.ImageReference, dst Target, extraTags [
 		}
 		res.Pushed, res.Reused, res.Size, res.Moved = tracker.pushed, tracker.reused, tracker.total, tracker.done
 		var damaged errCacheDamaged
-		if errors.As(err, &damaged) {
+		if errors.As(err, &damaged) && !cacheDropped {
+			// Once: the retry runs on a memory cache, so a second panic is
+			// not the file's doing and ends the push.
+			cacheDropped = true
 			setAside(o.CachePath, o.logf)
 			o.Cache, attempt = memory.New(), attempt-1
 			continue
