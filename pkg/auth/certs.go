@@ -177,7 +177,16 @@ func ParseCerts(caPEM []byte) ([]*x509.Certificate, error) {
 // adds the system roots itself, for a host these do not verify. Empty
 // bundles are skipped; a bundle without a certificate is an error.
 func TrustPool(bundles ...[]byte) (*x509.CertPool, error) {
-	pool := x509.NewCertPool()
+	certs, err := parseBundles(bundles)
+	if err != nil {
+		return nil, err
+	}
+	return registry.NewRoots(certs), nil
+}
+
+// parseBundles is every certificate of the non-empty bundles.
+func parseBundles(bundles [][]byte) ([]*x509.Certificate, error) {
+	var all []*x509.Certificate
 	for _, b := range bundles {
 		if len(b) == 0 {
 			continue
@@ -186,11 +195,9 @@ func TrustPool(bundles ...[]byte) (*x509.CertPool, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
+		all = append(all, certs...)
 	}
-	return pool, nil
+	return all, nil
 }
 
 // InstalledCAs returns the CA files podman and skopeo use for host, joined:
@@ -251,21 +258,13 @@ func TrustFor(host, certPath, perHostDir string, extra ...[]byte) (*x509.CertPoo
 			bundles = append(bundles, b)
 		}
 	}
-	pool, err := TrustPool(bundles...)
+	certs, err := parseBundles(bundles)
 	if err != nil {
-		pool, _ = TrustPool()
+		certs = nil // a bad file on disk: c/image fails on it itself
 	}
-	for _, b := range extra {
-		if len(b) == 0 {
-			continue
-		}
-		certs, err := ParseCerts(b)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
+	more, err := parseBundles(extra)
+	if err != nil {
+		return nil, err
 	}
-	return pool, nil
+	return registry.NewRoots(append(certs, more...)), nil
 }

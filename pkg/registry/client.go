@@ -108,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 		ForceAttemptHTTP2:     true,
 		TLSClientConfig:       tlsConfig(cfg.Insecure),
 	}
-	c.http = &http.Client{Transport: newTrustFallback(tr, cfg.Roots), CheckRedirect: c.checkRedirect}
+	c.http = &http.Client{Transport: newTrustFallback(tr, cfg.Roots, cfg.Host), CheckRedirect: c.checkRedirect}
 	return c, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"net/url"
 	"sync"
 )
 
@@ -20,9 +21,25 @@ type trustFallback struct {
 	hosts  sync.Map        // host:port -> true once the system roots were needed
 }
 
-func newTrustFallback(base *http.Transport, named *x509.CertPool) http.RoundTripper {
+func newTrustFallback(base *http.Transport, named *x509.CertPool, host string) http.RoundTripper {
 	if named == nil || named.Equal(x509.NewCertPool()) || base.TLSClientConfig.InsecureSkipVerify {
 		return base
+	}
+	if httpsProxied(base, host) {
+		// Go verifies an https:// proxy with the same pool as the
+		// registry: the proxy may need the system roots and the registry
+		// the named CAs, so both go into one pool, as before this split.
+		if certs, ok := poolCerts.Load(named); ok {
+			merged, err := x509.SystemCertPool()
+			if err != nil || merged == nil {
+				merged = x509.NewCertPool()
+			}
+			for _, c := range certs.([]*x509.Certificate) {
+				merged.AddCert(c)
+			}
+			base.TLSClientConfig.RootCAs = merged
+			return base
+		}
 	}
 	sys := base.Clone()
 	sys.TLSClientConfig.RootCAs = nil
@@ -62,6 +79,30 @@ func (t *trustFallback) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *trustFallback) CloseIdleConnections() {
 	t.named.CloseIdleConnections()
 	t.system.CloseIdleConnections()
+}
+
+// poolCerts remembers the certificates of pools made by NewRoots.
+var poolCerts sync.Map // *x509.CertPool -> []*x509.Certificate
+
+// NewRoots is a pool of certs for Config.Roots that remembers them, so
+// that a client can merge them with the system roots when it must.
+func NewRoots(certs []*x509.Certificate) *x509.CertPool {
+	p := x509.NewCertPool()
+	for _, c := range certs {
+		p.AddCert(c)
+	}
+	poolCerts.Store(p, certs)
+	return p
+}
+
+// httpsProxied reports whether requests to host go through an https://
+// proxy.
+func httpsProxied(t *http.Transport, host string) bool {
+	if t.Proxy == nil {
+		return false
+	}
+	u, err := t.Proxy(&http.Request{URL: &url.URL{Scheme: "https", Host: host}})
+	return err == nil && u != nil && u.Scheme == "https"
 }
 
 // tlsConfig is the base TLS configuration of every client.
