@@ -4,8 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"net/url"
+	"os"
 	"sort"
+	"strings"
 	"time"
+
+	"k8s.io/client-go/rest"
 )
 
 // Issuer is the API server a token login stored came from. The record
@@ -14,6 +20,41 @@ type Issuer struct {
 	Server string    `json:"server"`
 	At     time.Time `json:"at"`
 }
+
+// ServerIdentity names the API server cfg reaches, as the record keeps it:
+// the URL, then a digest of how the kubeconfig reaches and trusts it (CA,
+// TLS server name, proxy). A token is used for a permission check only
+// where all of these are what they were when it was issued, so a
+// kubeconfig that reaches the same URL through another proxy or CA never
+// carries it. "" when cfg does not verify the server: no token goes there.
+func ServerIdentity(cfg *rest.Config) string {
+	if cfg == nil || cfg.Insecure || cfg.Host == "" {
+		return ""
+	}
+	ca := cfg.CAData
+	if len(ca) == 0 && cfg.CAFile != "" {
+		b, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return ""
+		}
+		ca = b
+	}
+	proxy := ""
+	if u, err := url.Parse(cfg.Host); err == nil {
+		pick := http.ProxyFromEnvironment
+		if cfg.Proxy != nil {
+			pick = cfg.Proxy
+		}
+		if p, err := pick(&http.Request{URL: u}); err == nil && p != nil {
+			proxy = p.String()
+		}
+	}
+	sum := sha256.Sum256([]byte(string(ca) + "\x00" + cfg.ServerName + "\x00" + proxy))
+	return cfg.Host + "#" + hex.EncodeToString(sum[:8])
+}
+
+// serverURL is the URL part of a ServerIdentity.
+func serverURL(id string) string { u, _, _ := strings.Cut(id, "#"); return u }
 
 // maxIssuers bounds the record: tokens expire, and every login adds one.
 const maxIssuers = 128
@@ -65,11 +106,15 @@ type Identity struct {
 }
 
 // PushIdentity reads the auth file's entry for host and says whom to ask
-// server about. A token goes only to the server that issued it.
+// the server (a ServerIdentity) about. A token goes only to the server
+// that issued it, reached as it was then.
 func PushIdentity(f AuthFile, host, server string) Identity {
 	_, secret, ok := f.Credentials(host)
 	if !ok {
 		return Identity{}
+	}
+	if server == "" {
+		return Identity{Skip: "your kubeconfig does not verify the API server's certificate, so no token from the auth file is sent through it"}
 	}
 	rec, err := LoadRecord()
 	if err != nil {
@@ -81,6 +126,9 @@ func PushIdentity(f AuthFile, host, server string) Identity {
 	case "":
 		return Identity{Skip: fmt.Sprintf("the credentials for %s in %s were not stored by login for this cluster (a password, a credential helper or another tool's token)", host, f.Resolve())}
 	default:
-		return Identity{Skip: fmt.Sprintf("the credentials for %s in %s come from another cluster (%s)", host, f.Resolve(), issuer)}
+		if serverURL(issuer) == serverURL(server) {
+			return Identity{Skip: fmt.Sprintf("the credentials for %s in %s were issued by %s as reached then: its CA, server name or proxy in your kubeconfig changed since (log in again to use them here)", host, f.Resolve(), serverURL(issuer))}
+		}
+		return Identity{Skip: fmt.Sprintf("the credentials for %s in %s come from another cluster (%s)", host, f.Resolve(), serverURL(issuer))}
 	}
 }

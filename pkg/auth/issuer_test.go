@@ -1,8 +1,12 @@
 package auth
 
 import (
+	"net/http"
+	"net/url"
+
 	"context"
 	"fmt"
+	"k8s.io/client-go/rest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,5 +62,49 @@ func TestIssuersAreBounded(t *testing.T) {
 	r.NoteIssuer(fmt.Sprintf("token-%d", maxIssuers+9), "https://api:6443")
 	if len(r.Issuers) != maxIssuers || r.IssuerOf("token-0") != "" || r.IssuerOf(fmt.Sprintf("token-%d", maxIssuers+9)) == "" {
 		t.Fatalf("%d issuers kept; the oldest should go first", len(r.Issuers))
+	}
+}
+
+// The same URL reached another way (another CA, a proxy, no TLS check) is
+// not the server that issued the token.
+func TestServerIdentity(t *testing.T) {
+	base := func() *rest.Config {
+		return &rest.Config{Host: "https://api.example:6443", TLSClientConfig: rest.TLSClientConfig{CAData: []byte("ca one")}}
+	}
+	id := ServerIdentity(base())
+	if id == "" || id != ServerIdentity(base()) || serverURL(id) != "https://api.example:6443" {
+		t.Fatalf("identity %q is not stable", id)
+	}
+	otherCA := base()
+	otherCA.CAData = []byte("ca two")
+	proxied := base()
+	proxied.Proxy = func(*http.Request) (*url.URL, error) { return url.Parse("http://127.0.0.1:3128") }
+	named := base()
+	named.ServerName = "elsewhere.example"
+	for name, cfg := range map[string]*rest.Config{"another CA": otherCA, "a proxy": proxied, "another server name": named} {
+		if got := ServerIdentity(cfg); got == id || got == "" {
+			t.Errorf("%s: identity %q, want one different from %q", name, got, id)
+		}
+	}
+	insecure := base()
+	insecure.Insecure, insecure.CAData = true, nil
+	if got := ServerIdentity(insecure); got != "" {
+		t.Errorf("a kubeconfig that skips TLS verification got identity %q", got)
+	}
+}
+
+func TestPushIdentityReachedDifferently(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	ctx := context.Background()
+	f := AuthFile{Path: filepath.Join(t.TempDir(), "auth.json")}
+	if _, err := f.Store(ctx, "registry.example:5000", "robot", "sha256~robot"); err != nil {
+		t.Fatal(err)
+	}
+	UpdateRecord(ctx, func(r *Record) { r.NoteIssuer("sha256~robot", "https://api.example:6443#aaaa") })
+	if id := PushIdentity(f, "registry.example:5000", "https://api.example:6443#bbbb"); id.Token != "" || !strings.Contains(id.Skip, "changed since") {
+		t.Errorf("same URL, another CA or proxy: %+v", id)
+	}
+	if id := PushIdentity(f, "registry.example:5000", ""); id.Token != "" || !strings.Contains(id.Skip, "does not verify") {
+		t.Errorf("insecure kubeconfig: %+v", id)
 	}
 }

@@ -255,7 +255,7 @@ func (o *LoginOptions) Run(ctx context.Context) error {
 			if o.clients != nil {
 				r.Servers[o.clients.Config.Host] = o.host
 				if o.AuthBasic == "" {
-					r.NoteIssuer(token, o.clients.Config.Host)
+					r.NoteIssuer(token, auth.ServerIdentity(o.clients.Config))
 				}
 			}
 		}); err != nil {

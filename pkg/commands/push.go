@@ -154,7 +154,7 @@ func (f *imageFlags) ownHost(ctx context.Context, host string) error {
 // token goes only to the API server login recorded as its issuer.
 func (f *imageFlags) pickIdentity() error {
 	f.asked, f.askRBAC = f.clients, f.rbac
-	id := auth.PushIdentity(auth.AuthFile{Path: f.AuthFile}, f.host, f.clients.Config.Host)
+	id := auth.PushIdentity(auth.AuthFile{Path: f.AuthFile}, f.host, auth.ServerIdentity(f.clients.Config))
 	switch {
 	case id.Skip != "":
 		f.skip = id.Skip
