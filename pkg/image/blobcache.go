@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"github.com/opencontainers/go-digest"
@@ -44,6 +45,10 @@ func OpenBlobCache(path string) types.BlobInfoCache {
 	if fi, err := os.Lstat(path); err == nil && !private(fi) {
 		// Not a file only this user could have written: its records could
 		// steer mounts, so it is not read.
+		return memory.New()
+	}
+	if !lockFree(path, 2*time.Second) {
+		// Another process holds the file: go on without it rather than wait.
 		return memory.New()
 	}
 	return boltdb.New(path)
