@@ -6,11 +6,8 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/pkg/blobinfocache/memory"
