@@ -7,9 +7,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
-	"log"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -125,28 +122,12 @@ func namespace(name string) *corev1.Namespace {
 	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 }
 
-// fakeRegistry answers like OpenShift's registry for one token: /v2/ with
-// Basic credentials whose password is the token.
+// fakeRegistry answers like OpenShift's registry for one token: every
+// request needs Basic credentials whose password is the token.
 func fakeRegistry(t *testing.T, token string) (*httptest.Server, string, []byte) {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
-		if r.URL.Path != "/v2/" {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-		if _, p, ok := r.BasicAuth(); ok && p == token {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Basic realm="registry"`)
-		w.WriteHeader(http.StatusUnauthorized)
-	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the TLS failures tests ask for
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	return srv, strings.TrimPrefix(srv.URL, "https://"), caPEM
+	r := newImageRegistry(t, token)
+	return r.Server, r.host(), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.Certificate().Raw})
 }
 
 func writeFile(t *testing.T, name string, b []byte) string {

@@ -19,20 +19,23 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
-// imageRegistry is a TLS registry that answers anonymously: enough of the
-// distribution API for a re-push check and a tag (manifest HEAD, GET and
-// PUT, blob mounts), recording every write.
+// imageRegistry is a TLS registry: enough of the distribution API for a
+// login check, a re-push check and a tag (/v2/, manifest HEAD, GET and PUT,
+// blob mounts), recording every write. With a token, every request needs
+// Basic credentials whose password is that token, as OpenShift's registry
+// takes them; without, it answers anonymously.
 type imageRegistry struct {
 	*httptest.Server
+	token     string
 	mu        sync.Mutex
 	manifests map[string][]byte // "repo:ref" -> manifest
 	writes    []string
 }
 
-func newImageRegistry(t *testing.T) *imageRegistry {
-	r := &imageRegistry{manifests: map[string][]byte{}}
+func newImageRegistry(t *testing.T, token string) *imageRegistry {
+	r := &imageRegistry{token: token, manifests: map[string][]byte{}}
 	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
-	r.Server.Config.ErrorLog = log.New(io.Discard, "", 0) // a client closing during the handshake is no news
+	r.Server.Config.ErrorLog = log.New(io.Discard, "", 0) // the TLS failures tests ask for
 	r.StartTLS()
 	t.Cleanup(r.Close)
 	return r
@@ -41,6 +44,12 @@ func newImageRegistry(t *testing.T) *imageRegistry {
 func (r *imageRegistry) host() string { return strings.TrimPrefix(r.URL, "https://") }
 
 func (r *imageRegistry) serve(w http.ResponseWriter, req *http.Request) {
+	w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
+	if _, p, ok := req.BasicAuth(); r.token != "" && (!ok || p != r.token) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="registry"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	path := strings.TrimPrefix(req.URL.Path, "/v2/")
@@ -115,7 +124,7 @@ func tagCmd(f Factory, s genericiooptions.IOStreams) *cobra.Command  { return Ne
 func TestPushRunUnchanged(t *testing.T) {
 	f := newFakeFactory(t, "team", namespace("team"))
 	answerReviews(f.kube, func(string, authzv1.ResourceAttributes) bool { return false })
-	reg := newImageRegistry(t)
+	reg := newImageRegistry(t, "")
 	dir, m := ociLayout(t)
 	reg.manifests["team/app:v1"] = m
 	r := run(t, f, pushCmd, "--registry", reg.host(), "--cert-dir", certDirFor(t, reg), dir, "team/app:v1")
@@ -129,7 +138,7 @@ func TestPushRunUnchanged(t *testing.T) {
 func TestPushRunDeniedWritesNothing(t *testing.T) {
 	f := newFakeFactory(t, "team", namespace("team"))
 	answerReviews(f.kube, func(string, authzv1.ResourceAttributes) bool { return false })
-	reg := newImageRegistry(t)
+	reg := newImageRegistry(t, "")
 	dir, _ := ociLayout(t)
 	r := run(t, f, pushCmd, "--registry", reg.host(), "--cert-dir", certDirFor(t, reg), dir, "team/app:v1")
 	if r.code != 4 || !strings.Contains(r.stderr, "nothing was uploaded") || !strings.Contains(r.stderr, "grant editor") || r.stdout != "" {
@@ -150,7 +159,7 @@ func TestPushRunDeniedWritesNothing(t *testing.T) {
 func TestTagRun(t *testing.T) {
 	f := newFakeFactory(t, "team", namespace("team"), namespace("prod"))
 	answerReviews(f.kube, func(string, authzv1.ResourceAttributes) bool { return true })
-	reg := newImageRegistry(t)
+	reg := newImageRegistry(t, "")
 	_, m := ociLayout(t)
 	reg.manifests["team/app:v1"] = m
 	r := run(t, f, tagCmd, "--registry", reg.host(), "--cert-dir", certDirFor(t, reg), "team/app:v1", "prod/app:v1")
@@ -173,7 +182,7 @@ func TestTagRun(t *testing.T) {
 func TestTagRunDenied(t *testing.T) {
 	f := newFakeFactory(t, "team", namespace("team"), namespace("prod"))
 	answerReviews(f.kube, func(_ string, a authzv1.ResourceAttributes) bool { return a.Namespace != "team" })
-	reg := newImageRegistry(t)
+	reg := newImageRegistry(t, "")
 	_, m := ociLayout(t)
 	reg.manifests["team/app:v1"] = m
 	r := run(t, f, tagCmd, "--registry", reg.host(), "--cert-dir", certDirFor(t, reg), "team/app:v1", "prod/app:v1")
