@@ -126,16 +126,7 @@ func parseTextReference(e *Entry, s string) bool {
 		if i < n && s[i] != ' ' {
 			return false
 		}
-		switch key {
-		case "time":
-			e.Time = val
-		case "level":
-			e.LevelText, seen = val, true
-		case "msg":
-			e.Msg, seen = val, true
-		default:
-			e.Fields = append(e.Fields, Field{key, val})
-		}
+		seen = e.set(key, val) || seen
 	}
 	return seen
 }

@@ -247,18 +247,28 @@ func (e *Entry) parseText(s string) bool {
 		if i < n && s[i] != ' ' {
 			return false
 		}
-		switch key {
-		case "time":
-			e.Time = val
-		case "level":
-			e.LevelText, seen = val, true
-		case "msg":
-			e.Msg, seen = val, true
-		default:
-			e.Fields = append(e.Fields, Field{key, val})
-		}
+		seen = e.set(key, val) || seen
 	}
 	return seen
+}
+
+// set stores one key of a logrus line: time, level and msg in their
+// fields, every other key in Fields. It reports whether the key makes the
+// line a logrus line (a level or a msg).
+func (e *Entry) set(key, val string) bool {
+	switch key {
+	case "time":
+		e.Time = val
+	case "level":
+		e.LevelText = val
+		return true
+	case "msg":
+		e.Msg = val
+		return true
+	default:
+		e.Fields = append(e.Fields, Field{key, val})
+	}
+	return false
 }
 
 // parseJSON reads one logrus JSON object, keeping its key order. The
@@ -288,16 +298,7 @@ func (e *Entry) parseJSON(s string) bool {
 		if !ok {
 			return false
 		}
-		switch key {
-		case "time":
-			e.Time = val
-		case "level":
-			e.LevelText, seen = val, true
-		case "msg":
-			e.Msg, seen = val, true
-		default:
-			e.Fields = append(e.Fields, Field{key, val})
-		}
+		seen = e.set(key, val) || seen
 	}
 	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
 		return false
