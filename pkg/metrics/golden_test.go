@@ -4,35 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
+	"github.com/oc-registry/oc-registry/internal/golden"
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/metrics -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./pkg/metrics -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 func seedSnapshot(t *testing.T) *Snapshot {
 	t.Helper()
@@ -54,15 +33,15 @@ func TestGoldenSeed(t *testing.T) {
 	if err := WriteTable(&table, s); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "seed.table.golden", table.Bytes())
+	golden.Check(t, "seed.table.golden", table.Bytes())
 	if err := WriteJSON(&js, s); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "seed.json.golden", js.Bytes())
+	golden.Check(t, "seed.json.golden", js.Bytes())
 	if err := WriteProm(&prom, s); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "seed.prom.golden", prom.Bytes())
+	golden.Check(t, "seed.prom.golden", prom.Bytes())
 	seed, err := os.ReadFile("testdata/seed-metrics.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +54,7 @@ func TestGoldenSeed(t *testing.T) {
 	if err := WriteReport(&report, r); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "seed.summary.golden", report.Bytes())
+	golden.Check(t, "seed.summary.golden", report.Bytes())
 
 	// The summary's quantiles are in the table, its missing count is not
 	// made up.
@@ -104,14 +83,14 @@ func TestGoldenRates(t *testing.T) {
 	if err := WriteTable(&scrape, prev); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "scrape.table.golden", scrape.Bytes())
+	golden.Check(t, "scrape.table.golden", scrape.Bytes())
 	if !strings.Contains(scrape.String(), "0.55") {
 		t.Errorf("the histogram median is missing:\n%s", scrape.String())
 	}
 	if err := WriteJSON(&scrapeJSON, prev); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "scrape.json.golden", scrapeJSON.Bytes())
+	golden.Check(t, "scrape.json.golden", scrapeJSON.Bytes())
 
 	r, err := Rates(prev, cur, 5*time.Second)
 	if err != nil {
@@ -121,7 +100,7 @@ func TestGoldenRates(t *testing.T) {
 	if err := WriteRates(&buf, r, time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "rates.table.golden", buf.Bytes())
+	golden.Check(t, "rates.table.golden", buf.Bytes())
 	if !strings.Contains(buf.String(), "4/s") { // (30-10)/5
 		t.Errorf("the counter rate is missing:\n%s", buf.String())
 	}

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
+	"github.com/oc-registry/oc-registry/internal/golden"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +22,6 @@ import (
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var (
 	created = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -154,25 +150,6 @@ func collect(t *testing.T, f *fixture, ns string) *Report {
 	return r
 }
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run 'go test ./pkg/status -update' to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update if the change is intended)\n--- got:\n%s\n--- want:\n%s", name, got, want)
-	}
-}
-
 func text(t *testing.T, r *Report) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -187,12 +164,12 @@ func TestGoldenHealthy(t *testing.T) {
 	if r.Verdict != Healthy || r.Summary != "healthy" || len(r.Warnings) != 0 {
 		t.Fatalf("verdict %q %q, warnings %v", r.Verdict, r.Summary, r.Warnings)
 	}
-	golden(t, "healthy.txt", text(t, r))
+	golden.Check(t, "healthy.txt", text(t, r))
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "healthy.json", append(b, '\n'))
+	golden.Check(t, "healthy.json", append(b, '\n'))
 }
 
 func TestGoldenDegraded(t *testing.T) {
@@ -209,9 +186,9 @@ func TestGoldenDegraded(t *testing.T) {
 	if r.Verdict != Degraded || r.Summary != want {
 		t.Fatalf("got %q\nwant %q", r.Summary, want)
 	}
-	golden(t, "degraded.txt", text(t, r))
+	golden.Check(t, "degraded.txt", text(t, r))
 	b, _ := json.MarshalIndent(r, "", "  ")
-	golden(t, "degraded.json", append(b, '\n'))
+	golden.Check(t, "degraded.json", append(b, '\n'))
 }
 
 // A user who may read the namespace but not the cluster-scoped operator
@@ -226,7 +203,7 @@ func TestGoldenPartialPermissions(t *testing.T) {
 	if len(r.Warnings) != 2 || !strings.Contains(r.Warnings[0], OperatorConfig+": unknown:") || !strings.Contains(r.Warnings[0], "forbidden") {
 		t.Fatalf("warnings: %q", r.Warnings)
 	}
-	golden(t, "partial.txt", text(t, r))
+	golden.Check(t, "partial.txt", text(t, r))
 }
 
 func TestVerdicts(t *testing.T) {
