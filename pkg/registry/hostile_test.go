@@ -6,14 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"github.com/oc-registry/oc-registry/internal/testspy"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.podman.io/image/v5/docker"
@@ -23,53 +21,13 @@ import (
 
 const secret = "sha256~hostile-test-token-0123456789"
 
-// spy is a TLS server that records every Authorization header it sees.
-type spy struct {
-	*httptest.Server
-	mu    sync.Mutex
-	auths []string
-	paths []string
-}
+// spy is testspy's server, its checks bound to this file's secret.
+type spy struct{ *testspy.Server }
 
-func newSpy(t *testing.T, tlsOn bool, h http.HandlerFunc) *spy {
-	s := &spy{}
-	wrapped := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.auths = append(s.auths, r.Header.Get("Authorization"))
-		s.paths = append(s.paths, r.Method+" "+r.URL.Path)
-		s.mu.Unlock()
-		h(w, r)
-	})
-	if tlsOn {
-		s.Server = httptest.NewTLSServer(wrapped)
-	} else {
-		s.Server = httptest.NewServer(wrapped)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *spy) host() string { u, _ := url.Parse(s.URL); return u.Host }
-
-// sawToken is true when any request carried the secret, in any form.
-func (s *spy) sawToken() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, a := range s.auths {
-		if a == "" {
-			continue
-		}
-		if strings.Contains(a, secret) {
-			return true
-		}
-		if b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(a, "Basic ")); err == nil && strings.Contains(string(b), secret) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *spy) requests() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.paths) }
+func newSpy(t *testing.T, tlsOn bool, h http.HandlerFunc) *spy { return &spy{testspy.New(t, tlsOn, h)} }
+func (s *spy) host() string                                    { return s.Host() }
+func (s *spy) sawToken() bool                                  { return s.SawToken(secret) }
+func (s *spy) requests() int                                   { return len(s.Requests()) }
 
 func clientFor(t *testing.T, reg *spy, mut ...func(*Config)) *Client {
 	t.Helper()
@@ -102,7 +60,7 @@ func TestRedirectToPlainHTTPIsRefused(t *testing.T) {
 		t.Fatalf("want a policy refusal, got %v", err)
 	}
 	if other.requests() != 0 || other.sawToken() {
-		t.Fatalf("the redirect target was contacted: %v", other.paths)
+		t.Fatalf("the redirect target was contacted: %v", other.Requests())
 	}
 	if strings.Contains(err.Error(), secret) {
 		t.Fatal("error holds the token")
@@ -119,7 +77,7 @@ func TestRedirectToAnotherHTTPSOriginIsRefusedForCheck(t *testing.T) {
 		t.Fatalf("want a policy refusal, got %v", err)
 	}
 	if other.requests() != 0 {
-		t.Fatalf("the other origin was contacted: %v", other.paths)
+		t.Fatalf("the other origin was contacted: %v", other.Requests())
 	}
 }
 
@@ -138,8 +96,8 @@ func TestBlobRedirectToStorageIsFollowedWithoutCredentials(t *testing.T) {
 	if string(b) != "layer-bytes" {
 		t.Fatalf("body %q", b)
 	}
-	if storage.sawToken() || storage.auths[0] != "" {
-		t.Fatalf("storage got an Authorization header: %q", storage.auths)
+	if storage.sawToken() || storage.Auths()[0] != "" {
+		t.Fatalf("storage got an Authorization header: %q", storage.Auths())
 	}
 	if !reg.sawToken() {
 		t.Fatal("the registry itself should have had the credentials")
@@ -157,7 +115,7 @@ func TestMountLocationOnAnotherOriginIsNotFollowed(t *testing.T) {
 		t.Fatalf("want a policy refusal, got %v", err)
 	}
 	if other.requests() != 0 {
-		t.Fatalf("DELETE went to the other origin: %v", other.paths)
+		t.Fatalf("DELETE went to the other origin: %v", other.Requests())
 	}
 }
 
@@ -293,7 +251,7 @@ func TestGuardStopsCImageUploadToAnotherOrigin(t *testing.T) {
 		t.Fatalf("want the guard's refusal, got %v", err)
 	}
 	if other.requests() != 0 || other.sawToken() {
-		t.Fatalf("the upload went to the other origin: %v", other.paths)
+		t.Fatalf("the upload went to the other origin: %v", other.Requests())
 	}
 	if !reg.sawToken() {
 		t.Fatal("the registry itself should have had the credentials")

@@ -8,69 +8,21 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"github.com/oc-registry/oc-registry/internal/testspy"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// spy is a server that records every request and Authorization header.
-type spy struct {
-	*httptest.Server
-	mu    sync.Mutex
-	seen  []string
-	auths []string
-}
-
-func newSpy(t *testing.T, tls bool, h http.HandlerFunc) *spy {
-	s := &spy{}
-	f := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.seen = append(s.seen, r.Method+" "+r.URL.Path)
-		s.auths = append(s.auths, r.Header.Get("Authorization"))
-		s.mu.Unlock()
-		h(w, r)
-	})
-	if tls {
-		s.Server = httptest.NewTLSServer(f)
-	} else {
-		s.Server = httptest.NewServer(f)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *spy) host() string { u, _ := url.Parse(s.URL); return u.Host }
-
-func (s *spy) requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.seen...)
-}
-
-// sawToken reports whether any request carried token, bare or in Basic form.
-func (s *spy) sawToken(token string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, a := range s.auths {
-		b, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(a, "Basic "))
-		if strings.Contains(a, token) || strings.Contains(string(b), token) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *spy) caFile(t *testing.T) string {
+// caFileOf writes the spy's CA certificate to a file.
+func caFileOf(t *testing.T, s *testspy.Server) string {
 	p := filepath.Join(t.TempDir(), "hostile-ca.crt")
 	os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw}), 0o644)
 	return p
@@ -98,11 +50,11 @@ func snapshot(t *testing.T, roots ...string) string {
 // nothing is written.
 func TestHostileRegistry(t *testing.T) {
 	token := env.tokens["alice"]
-	other := newSpy(t, false, func(w http.ResponseWriter, r *http.Request) {
+	other := testspy.New(t, false, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Docker-Distribution-Api-Version", "registry/2.0")
 		w.WriteHeader(http.StatusCreated)
 	})
-	realm := newSpy(t, true, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"token":"x"}`) })
+	realm := testspy.New(t, true, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"token":"x"}`) })
 	config := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
 	manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%x","size":%d},"layers":[]}`,
 		sha256.Sum256(config), len(config))
@@ -153,18 +105,18 @@ func TestHostileRegistry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reg := newSpy(t, true, tt.handler)
+			reg := testspy.New(t, true, tt.handler)
 			l := newLoginEnv(t)
 			auth := filepath.Join(t.TempDir(), "auth.json")
 			certs := filepath.Join(t.TempDir(), "certs.d")
-			os.MkdirAll(filepath.Join(certs, reg.host()), 0o755)
-			os.WriteFile(filepath.Join(certs, reg.host(), "ca.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: reg.Certificate().Raw}), 0o644)
-			args := tt.args(reg.host())
+			os.MkdirAll(filepath.Join(certs, reg.Host()), 0o755)
+			os.WriteFile(filepath.Join(certs, reg.Host(), "ca.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: reg.Certificate().Raw}), 0o644)
+			args := tt.args(reg.Host())
 			if args[0] == "login" {
-				args = append(args, "-a", auth, "--ca-file", reg.caFile(t), "--cert-dir", filepath.Join(t.TempDir(), "c"))
+				args = append(args, "-a", auth, "--ca-file", caFileOf(t, reg), "--cert-dir", filepath.Join(t.TempDir(), "c"))
 			} else {
 				enc := base64.StdEncoding.EncodeToString([]byte("alice:" + token))
-				os.WriteFile(auth, []byte(`{"auths":{"`+reg.host()+`":{"auth":"`+enc+`"}}}`), 0o600)
+				os.WriteFile(auth, []byte(`{"auths":{"`+reg.Host()+`":{"auth":"`+enc+`"}}}`), 0o600)
 				args = append(args, "-a", auth, "--cert-dir", certs)
 			}
 			before := snapshot(t, auth)
@@ -172,10 +124,10 @@ func TestHostileRegistry(t *testing.T) {
 			if r.code == 0 || !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "error:") != 1 {
 				t.Fatalf("want one error line with %q: %s", tt.want, r)
 			}
-			if got := other.requests(); len(got) != 0 || other.sawToken(token) {
+			if got := other.Requests(); len(got) != 0 || other.SawToken(token) {
 				t.Fatalf("the other origin was contacted: %v", got)
 			}
-			if realm.sawToken(token) {
+			if realm.SawToken(token) {
 				t.Fatal("the token reached another host's realm")
 			}
 			if strings.Contains(r.stdout+r.stderr, token) {
@@ -207,7 +159,7 @@ func restore(t *testing.T, args ...string) {
 // Cluster objects name the registry; a hostile one must not make login
 // write outside the certs directory, nor plant a CA that was not proven.
 func TestHostileClusterObjects(t *testing.T) {
-	hostile := newSpy(t, true, func(w http.ResponseWriter, r *http.Request) {
+	hostile := testspy.New(t, true, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Basic realm=openshift`)
 		w.WriteHeader(http.StatusUnauthorized)
 	})
@@ -241,7 +193,7 @@ func TestHostileClusterObjects(t *testing.T) {
 			patch("imagestreams.image.openshift.io", "cli", "openshift", `{"status":{"publicDockerImageRepository":"/leading","dockerImageRepository":"/leading"}}`)
 		}, "alice", []string{"info"}, 1, "imagestream openshift/cli"},
 		{"foreign host with a planted CA", func() {
-			patch("images.config.openshift.io", "cluster", "", `{"status":{"externalRegistryHostnames":["`+hostile.host()+`"]}}`)
+			patch("images.config.openshift.io", "cluster", "", `{"status":{"externalRegistryHostnames":["`+hostile.Host()+`"]}}`)
 			patch("configmap", "default-ingress-cert", "openshift-config-managed", string(caPatch))
 		}, "admin", []string{"login", "--public"}, 3, "rejected the token"},
 	}
