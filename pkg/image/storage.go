@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -69,25 +68,15 @@ func probe(ref types.ImageReference) error {
 	return src.Close()
 }
 
-// haveStore reports whether the default store of this user exists (or a
-// storage.conf of the user's choice names one).
+// haveStore reports whether this user's store, as containers/storage
+// finds it (storage.conf, CONTAINERS_STORAGE_CONF, root or rootless
+// defaults), exists. Nothing is opened when it does not.
 func haveStore() bool {
-	if os.Getenv("CONTAINERS_STORAGE_CONF") != "" {
-		return true
+	opts, err := cstorage.DefaultStoreOptions()
+	if err != nil || opts.GraphRoot == "" {
+		return false
 	}
-	root := "/var/lib/containers/storage"
-	if os.Geteuid() != 0 {
-		dir := os.Getenv("XDG_DATA_HOME")
-		if dir == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return false
-			}
-			dir = filepath.Join(home, ".local", "share")
-		}
-		root = filepath.Join(dir, "containers", "storage")
-	}
-	_, err := os.Stat(root)
+	_, err = os.Stat(opts.GraphRoot)
 	return err == nil
 }
 

@@ -92,23 +92,16 @@ func (l *Line) parse(b []byte) { l.parseString(string(b)) }
 // each line before its reader reuses the buffer, and most lines are
 // dropped by the filter: a copy per line was most of its allocations and
 // so of its garbage-collection work.
-func (l *Line) parseView(b []byte) {
-	if len(b) == 0 {
-		l.parseString("")
-		return
-	}
-	l.parseString(unsafe.String(&b[0], len(b)))
-}
+func (l *Line) parseView(b []byte) { l.parseString(view(b)) }
 
 // parseBody is parseView for a line without a kubelet timestamp.
 func (l *Line) parseBody(b []byte) {
 	l.Stamp, l.KubeletTime = "", time.Time{}
-	if len(b) == 0 {
-		l.Entry.parse("")
-		return
-	}
-	l.Entry.parse(unsafe.String(&b[0], len(b)))
+	l.Entry.parse(view(b))
 }
+
+// view is b as a string without a copy: valid only while b is unchanged.
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func (l *Line) parseString(s string) {
 	// splitStamp only reads: a byte view of s, not a copy.
