@@ -352,10 +352,26 @@ func TestPushMountsKnownLayersAcrossProjects(t *testing.T) {
 		t.Fatalf("same image into a second project: %d bytes uploaded, %d reused; want 0 and 4", res.Moved, res.Reused)
 	}
 
-	// bob may not read a or b: the mounts are refused and the push uploads.
+	// bob may not read a or b. As on OpenShift, the registry answers such a
+	// mount by starting an ordinary upload (202), and the push uploads.
 	bob := loggedIn(t, "bob")
+	mark = markLogs()
 	if res := push(bob, "bob", three, c+"/app:v1"); res.Moved < 3*layer || res.Reused != 0 {
 		t.Fatalf("push by a user who cannot read the other projects: %d bytes uploaded, %d reused; want a full upload", res.Moved, res.Reused)
+	}
+	time.Sleep(200 * time.Millisecond)
+	mounts := 0
+	for _, line := range strings.Split(mark.since(t), "\n") {
+		if !strings.Contains(line, "msg=response ") || !strings.Contains(line, "mount=") {
+			continue
+		}
+		mounts++
+		if !strings.Contains(line, "http.response.status=202") {
+			t.Fatalf("a mount bob may not make was not answered with an upload (202), as OpenShift answers it: %s", line)
+		}
+	}
+	if mounts == 0 {
+		t.Fatal("bob's push tried no mount: the shared cache was not used")
 	}
 }
 

@@ -118,7 +118,7 @@ func run() error {
 	mux := http.NewServeMux()
 	mux.Handle("/extensions/v2/metrics", m.handler(kc))
 	mux.Handle("/openshift/token", tokenHandler(kc))
-	mux.Handle("/", m.instrument(withRequestInfo(kc, app)))
+	mux.Handle("/", m.instrument(withRequestInfo(kc, crossMount(kc, app))))
 
 	srv := &http.Server{
 		Addr:              *addr,
