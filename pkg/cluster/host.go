@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"strings"
 
 	"github.com/oc-registry/oc-registry/pkg/registry"
 	"k8s.io/client-go/dynamic"
@@ -38,10 +39,33 @@ func (r *Registry) WithCredentials(c Choice, has func(host string) bool) Choice 
 	if has(c.Host) {
 		return c
 	}
-	for _, h := range append(append([]string{r.Internal}, r.Public...), r.Route, r.Service) {
-		if h != "" && h != c.Host && has(h) {
+	for _, h := range r.Hosts() {
+		if h != c.Host && has(h) {
 			return Choice{Host: h, Source: "the registry host you logged in to"}
 		}
 	}
 	return c
+}
+
+// Hosts lists every name the registry answers to, as the cluster states
+// them.
+func (r *Registry) Hosts() []string {
+	var out []string
+	for _, h := range append(append([]string{r.Internal}, r.Public...), r.Route, r.Service) {
+		if h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Has reports whether host is one of the registry's names (host names
+// compare without case).
+func (r *Registry) Has(host string) bool {
+	for _, h := range r.Hosts() {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
 }
